@@ -1,0 +1,13 @@
+export type { DomainEvent, EventMetadata } from './events/envelope.js';
+export { eventMetadataSchema } from './events/envelope.js';
+export type { UserEvent, UserRegistered } from './events/user.js';
+export { userRegisteredV1 } from './events/user.js';
+export type { FriendshipEvent, FriendAdded, FriendRemoved } from './events/friendship.js';
+export { friendAddedV1, friendRemovedV1 } from './events/friendship.js';
+export type { PostEvent, PostCreated, PostUpdated, PostDeleted } from './events/post.js';
+export { postCreatedV1, postUpdatedV1, postDeletedV1 } from './events/post.js';
+export type { HeraldEvent, HeraldEventType, ParsedEvent } from './events/catalogue.js';
+export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './events/catalogue.js';
+export { streamPrefixes, userStream, postStream, friendshipStream } from './streams.js';
+export type { PostedMessage, FeedNotification } from './notification.js';
+export { postedMessageSchema, feedNotificationSchema, feedExchange, userRoutingKey } from './notification.js';

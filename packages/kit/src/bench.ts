@@ -1,0 +1,73 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One line of a benchmark's table: a figure, beside its raw baseline when it has one. */
+export interface BenchFigure {
+  /** Dotted path into the results object, e.g. `append32.eventsPerSec`. */
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: number;
+  /** The issue's target in words, e.g. `>= 0.7 x baseline` or `<= 10 ms`. */
+  readonly target?: string;
+  /** Whether the target was met; absent when there is no target. */
+  readonly met?: boolean;
+}
+
+export interface BenchReport {
+  readonly benchmark: string;
+  readonly measuredAt: string;
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string };
+  /** Nested figures, e.g. `{ append32: { eventsPerSec, baselineEventsPerSec, p99Ms } }`. */
+  readonly results: Record<string, Record<string, number>>;
+  readonly summary: readonly BenchFigure[];
+}
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Percentile of a sample (nearest rank), for latencies in ms. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+function format(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '-';
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+/** The table printed to the terminal: figure, value, baseline, ratio, target. */
+export function formatTable(figures: readonly BenchFigure[]): string {
+  const rows = figures.map((f) => [
+    f.figure,
+    `${format(f.value)} ${f.unit}`,
+    f.baseline === undefined ? '-' : `${format(f.baseline)} ${f.unit}`,
+    f.baseline ? `${(f.value / f.baseline).toFixed(2)}x` : '-',
+    f.target ?? '-',
+    f.met === undefined ? '' : f.met ? 'met' : 'NOT met',
+  ]);
+  const header = ['figure', 'value', 'baseline', 'ratio', 'target', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Prints the table and writes `bench/results/<benchmark>.json`; returns the file's path. */
+export function writeBenchReport(benchmark: string, results: BenchReport['results'], summary: readonly BenchFigure[]): string {
+  const report: BenchReport = {
+    benchmark,
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    results,
+    summary,
+  };
+  const path = join(repoRoot, 'bench/results', `${benchmark}.json`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n${benchmark}\n${formatTable(summary)}\n\nwritten to ${path}`);
+  return path;
+}

@@ -1,0 +1,10 @@
+export { ConfigError, loadConfig, integer, port, text, url, oneOf, boolean, host, optional, commonSettings } from './config.js';
+export type { Setting } from './config.js';
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { createOps } from './ops.js';
+export type { Ops, ReadinessCheck } from './ops.js';
+export { stopOnSignals } from './shutdown.js';
+export type { StopStep } from './shutdown.js';
+export { migrate } from './migrations.js';
+export type { Migration } from './migrations.js';

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
+
+/** Prefix of throwaway test databases; the test runner drops leftovers with it. */
+export const testDatabasePrefix = 'herald_t_';
+
+const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database of its own for one test file, so files never see each other's rows. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const name = `${testDatabasePrefix}${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** A name no other test run uses: exchanges, key prefixes, queues. */
+export function uniqueName(label: string): string {
+  return `${label}.${randomBytes(4).toString('hex')}`;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Polls until `probe` returns a value other than undefined, or fails with the last
+ * value seen. For eventual consistency in tests; the bound is generous, not a timing claim.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface SkippableTest {
+  skip(name: string, handler: () => unknown): void;
+}
+
+/** Registers a skipped test and prints why, so a skip is never silent. */
+export function skipBecause(test: SkippableTest, name: string, reason: string): void {
+  console.log(`SKIP ${name}: ${reason}`);
+  test.skip(name, () => undefined);
+}
