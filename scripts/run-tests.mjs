@@ -8,6 +8,10 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 600_000);
+// The whole run's bound: files not started by then count as failed, so CI always gets
+// its summary line instead of being killed from outside.
+const runTimeoutMs = Number(process.env.TEST_RUN_TIMEOUT_MS ?? 75 * 60_000);
+const runDeadline = Date.now() + runTimeoutMs;
 const exitGraceMs = 10_000;
 const only = process.argv.slice(2);
 
@@ -52,7 +56,9 @@ function runFile(file) {
       verdict ??= why;
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
     };
-    const timer = setTimeout(() => kill(`timed out after ${fileTimeoutMs} ms`), fileTimeoutMs);
+    const budgetMs = Math.min(fileTimeoutMs, Math.max(0, runDeadline - Date.now()));
+    const why = budgetMs < fileTimeoutMs ? `stopped: the whole run's ${runTimeoutMs} ms were up` : `timed out after ${fileTimeoutMs} ms`;
+    const timer = setTimeout(() => kill(why), budgetMs);
     let graceTimer;
     const onData = (chunk) => {
       output += chunk;
@@ -72,7 +78,7 @@ function runFile(file) {
   });
 }
 
-const files = findTests(join(root, 'packages'))
+const files = ['packages', 'infra'].flatMap((dir) => findTests(join(root, dir)))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
@@ -82,6 +88,11 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const file of files) {
+  if (Date.now() >= runDeadline) {
+    failed += 1;
+    console.log(`FAIL ${relative(root, file)} not run: the whole run's ${runTimeoutMs} ms were up`);
+    continue;
+  }
   const result = await runFile(file);
   const summary = parseSummary(result.output);
   const name = relative(root, file);
