@@ -1,0 +1,66 @@
+import type { Position } from '@herald/eventstore';
+import { HeraldError } from '../errors.js';
+import type { HeraldContext } from './context.js';
+
+export interface OtusUser {
+  readonly id: string;
+  readonly first_name: string;
+  readonly second_name: string;
+  readonly birthdate: string;
+  readonly biography: string;
+  readonly city: string;
+}
+
+export interface OtusPost {
+  readonly id: string;
+  readonly text: string;
+  readonly author_user_id: string;
+}
+
+/** What the query routes need of @herald/projections' `createReadModelQueries(pool)`. */
+export interface ReadModelQueries {
+  getUser(id: string): Promise<OtusUser | null>;
+  searchUsers(firstNamePrefix: string, lastNamePrefix: string, limit: number): Promise<readonly OtusUser[]>;
+  getPost(id: string): Promise<OtusPost | null>;
+  getFeed(readerId: string, offset: number, limit: number): Promise<readonly OtusPost[]>;
+  waitForPosition(position: Position, timeoutMs: number): Promise<boolean>;
+}
+
+export const positionHeader = 'X-Herald-Position';
+
+const positionShape = /^[\x21-\x7e]{1,128}$/;
+
+/** PostgreSQL and network failures that mean "the database is away", not "the query is wrong". */
+function isUnavailable(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const message = error instanceof Error ? error.message : '';
+  return /^(08|53|57P)/.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code) || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** Runs a read-model query; a database that is away answers 503. */
+export async function readModel<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    if (isUnavailable(error)) throw new HeraldError('read_model_unavailable', undefined, 1, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Read-your-writes for clients that ask: when the request carries the position a
+ * command answered with, wait (bounded) until the read models have reached it.
+ * Past the bound the answer is 503 with Retry-After, never silently stale data.
+ */
+export async function awaitRequestedPosition(ctx: HeraldContext, queries: ReadModelQueries, timeoutMs: number): Promise<void> {
+  const position = ctx.get(positionHeader);
+  if (position === '') return;
+  if (!positionShape.test(position)) throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
+  const reached = await readModel(() => queries.waitForPosition(position, timeoutMs)).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'invalid_position') {
+      throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
+    }
+    throw error;
+  });
+  if (!reached) throw new HeraldError('read_model_behind', undefined, 1);
+}

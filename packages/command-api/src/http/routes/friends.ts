@@ -1,0 +1,32 @@
+import { friendshipStream, userStream } from '@herald/contracts';
+import type Router from '@koa/router';
+import type { FriendshipCommand } from '../../domain/friendship.js';
+import { friendshipDecider } from '../../domain/friendship.js';
+import { handleCommand, streamExists } from '../../pipeline.js';
+import { requireUser } from '../auth.js';
+import type { HeraldContext, HeraldState } from '../context.js';
+import { commandAnswered } from '../respond.js';
+import type { Services } from '../services.js';
+import { parse } from '../validation.js';
+
+export function friendRoutes(router: Router<HeraldState>, services: Services): void {
+  const { store, schemas } = services;
+
+  async function changeFriendship(ctx: HeraldContext, type: FriendshipCommand['type']): Promise<void> {
+    const { userId } = requireUser(ctx);
+    const { user_id: friendId } = parse(schemas.friendParams, ctx.params, 'user_id');
+    // Users are never deleted, so a user stream that exists now exists for good: reading
+    // it outside the friendship's stream leaves no race.
+    const friendRegistered = userId === friendId || (await streamExists(store, userStream(friendId)));
+    const command: FriendshipCommand = {
+      type,
+      data: { userId, friendId, friendRegistered },
+      metadata: { now: services.clock(), requestId: ctx.state.requestId },
+    };
+    const outcome = await handleCommand(store, friendshipDecider, friendshipStream(userId, friendId), command, services.pipeline);
+    commandAnswered(ctx, outcome.position, {});
+  }
+
+  router.put('/friend/set/:user_id', (ctx) => changeFriendship(ctx, 'AddFriend'));
+  router.put('/friend/delete/:user_id', (ctx) => changeFriendship(ctx, 'RemoveFriend'));
+}

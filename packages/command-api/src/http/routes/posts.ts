@@ -1,0 +1,57 @@
+import { postStream } from '@herald/contracts';
+import type Router from '@koa/router';
+import { postDecider } from '../../domain/post.js';
+import { HeraldError } from '../../errors.js';
+import { handleCommand } from '../../pipeline.js';
+import { requireUser } from '../auth.js';
+import type { HeraldState } from '../context.js';
+import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { commandAnswered } from '../respond.js';
+import type { Services } from '../services.js';
+import { parse } from '../validation.js';
+
+export function postRoutes(router: Router<HeraldState>, services: Services): void {
+  const { store, schemas, readModels } = services;
+  const metadata = (requestId: string) => ({ now: services.clock(), requestId });
+
+  router.post('/post/create', async (ctx) => {
+    const { userId } = requireUser(ctx);
+    const { text } = parse(schemas.postCreate, ctx.request.body, 'body');
+    const postId = services.newId();
+    const command = { type: 'CreatePost', data: { postId, authorId: userId, text }, metadata: metadata(ctx.state.requestId) } as const;
+    const outcome = await handleCommand(store, postDecider, postStream(postId), command, { ...services.pipeline, freshStream: true });
+    // The OTUS contract answers the bare PostId (a JSON string).
+    commandAnswered(ctx, outcome.position, postId);
+  });
+
+  router.put('/post/update', async (ctx) => {
+    const { userId } = requireUser(ctx);
+    const { id, text } = parse(schemas.postUpdate, ctx.request.body, 'body');
+    const command = { type: 'UpdatePost', data: { postId: id, userId, text }, metadata: metadata(ctx.state.requestId) } as const;
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    commandAnswered(ctx, outcome.position, {});
+  });
+
+  router.put('/post/delete/:id', async (ctx) => {
+    const { userId } = requireUser(ctx);
+    const { id } = parse(schemas.postParams, ctx.params, 'id');
+    const command = { type: 'DeletePost', data: { postId: id, userId }, metadata: metadata(ctx.state.requestId) } as const;
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    commandAnswered(ctx, outcome.position, {});
+  });
+
+  router.get('/post/get/:id', async (ctx) => {
+    const { id } = parse(schemas.postParams, ctx.params, 'id');
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    const post = await readModel(() => readModels.getPost(id));
+    if (post === null) throw new HeraldError('post_not_found', `post ${id} not found`);
+    ctx.body = post;
+  });
+
+  router.get('/post/feed', async (ctx) => {
+    const { userId } = requireUser(ctx);
+    const { offset, limit } = parse(schemas.feed, ctx.query, 'query');
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    ctx.body = await readModel(() => readModels.getFeed(userId, offset, limit));
+  });
+}

@@ -1,0 +1,68 @@
+import { userStream } from '@herald/contracts';
+import type Router from '@koa/router';
+import { userDecider } from '../../domain/user.js';
+import { HeraldError } from '../../errors.js';
+import { handleCommand, readState } from '../../pipeline.js';
+import { verifyPassword } from '../../sessions/password.js';
+import { requireUser } from '../auth.js';
+import type { HeraldContext, HeraldState } from '../context.js';
+import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { commandAnswered } from '../respond.js';
+import type { Services } from '../services.js';
+import { parse } from '../validation.js';
+
+export function userRoutes(router: Router<HeraldState>, services: Services): void {
+  const { store, schemas, sessions, loginLimiter, readModels } = services;
+
+  router.post('/user/register', async (ctx) => {
+    const input = parse(schemas.register, ctx.request.body, 'body');
+    const userId = services.newId();
+    const outcome = await handleCommand(store, userDecider, userStream(userId), {
+      type: 'RegisterUser',
+      data: {
+        userId,
+        firstName: input.first_name,
+        secondName: input.second_name,
+        birthdate: input.birthdate,
+        biography: input.biography,
+        city: input.city,
+        passwordHash: await services.hashPassword(input.password),
+      },
+      metadata: { now: services.clock(), requestId: ctx.state.requestId },
+    }, { ...services.pipeline, freshStream: true });
+    commandAnswered(ctx, outcome.position, { user_id: userId });
+  });
+
+  // Decided against the user's own stream, not a read model: a user can log in the
+  // moment registration answers.
+  router.post('/login', async (ctx: HeraldContext) => {
+    const { id, password } = parse(schemas.login, ctx.request.body, 'body');
+    await loginLimiter.check(id, ctx.ip);
+    const user = await readState(store, userDecider, userStream(id));
+    if (user.status !== 'registered' || !(await verifyPassword(password, user.passwordHash))) {
+      await loginLimiter.recordFailure(id, ctx.ip);
+      throw user.status === 'registered' ? new HeraldError('invalid_credentials') : new HeraldError('user_not_found', `user ${id} not found`);
+    }
+    await loginLimiter.recordSuccess(id);
+    ctx.body = { token: await sessions.create(id) };
+  });
+
+  router.post('/logout', async (ctx) => {
+    await sessions.revoke(requireUser(ctx).token);
+    ctx.body = {};
+  });
+
+  router.get('/user/get/:id', async (ctx) => {
+    const { id } = parse(schemas.userParams, ctx.params, 'id');
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    const user = await readModel(() => readModels.getUser(id));
+    if (user === null) throw new HeraldError('user_not_found', `user ${id} not found`);
+    ctx.body = user;
+  });
+
+  router.get('/user/search', async (ctx) => {
+    const query = parse(schemas.search, ctx.query, 'query');
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    ctx.body = await readModel(() => readModels.searchUsers(query.first_name, query.last_name, services.searchLimit));
+  });
+}

@@ -1,0 +1,22 @@
+import type { EventStore } from '@herald/eventstore';
+import type { PipelineOptions } from '../pipeline.js';
+import type { LoginLimiter } from '../sessions/login-limiter.js';
+import type { SessionStore } from '../sessions/sessions.js';
+import type { ReadModelQueries } from './read-side.js';
+import type { Schemas } from './validation.js';
+
+/** What the route handlers work with; built once in start.ts. */
+export interface Services {
+  readonly store: EventStore;
+  readonly sessions: SessionStore;
+  readonly loginLimiter: LoginLimiter;
+  readonly readModels: ReadModelQueries;
+  readonly schemas: Schemas;
+  /** The command clock and id source: commands get them from here, deciders never. */
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly hashPassword: (password: string) => Promise<string>;
+  readonly pipeline: PipelineOptions;
+  readonly consistencyWaitMs: number;
+  readonly searchLimit: number;
+}

@@ -1,0 +1,12 @@
+export { settings } from './settings.js';
+export type { CommandApiConfig } from './settings.js';
+export { startCommandApi } from './start.js';
+export type { CommandApi, StartOptions } from './start.js';
+export { handleCommand } from './pipeline.js';
+export type { CommandOutcome, PipelineOptions } from './pipeline.js';
+export type { Decider, CommandMetadata } from './domain/decider.js';
+export { userDecider } from './domain/user.js';
+export { friendshipDecider } from './domain/friendship.js';
+export { postDecider } from './domain/post.js';
+export { errorTable, HeraldError } from './errors.js';
+export type { ErrorName } from './errors.js';

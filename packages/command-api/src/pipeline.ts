@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HeraldEvent } from '@herald/contracts';
+import { parseEvent } from '@herald/contracts';
+import type { EventStore, NewEvent, Position } from '@herald/eventstore';
+import { StreamNotFoundError, WrongExpectedVersionError } from '@herald/eventstore';
+import { v7 as uuidv7 } from 'uuid';
+import type { Decider } from './domain/decider.js';
+import { HeraldError } from './errors.js';
+
+export interface PipelineOptions {
+  /** Attempts before a write that keeps losing races is refused with 503 (default 5). */
+  readonly maxAttempts?: number;
+  /**
+   * The stream's id was generated for this very command (a fresh UUIDv7), so it cannot
+   * exist yet: skip reading it and append with `no_stream`. Should it exist after all,
+   * the conflict sends the command down the ordinary read-decide-retry path.
+   */
+  readonly freshStream?: boolean;
+}
+
+export interface CommandOutcome<Event> {
+  /** What was appended; empty when the command changed nothing. */
+  readonly events: readonly Event[];
+  /**
+   * Log position of the stream's last event after the command (of the events appended,
+   * or of the last one read for a no-op); the head of the log for an untouched stream.
+   */
+  readonly position: Position | null;
+}
+
+interface LoadedStream<State> {
+  readonly state: State;
+  readonly revision: bigint | 'no_stream';
+  readonly lastPosition: Position | null;
+}
+
+async function loadStream<State, Command, Event extends HeraldEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+): Promise<LoadedStream<State>> {
+  let recorded;
+  try {
+    recorded = await store.readStream(stream);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null };
+    throw error;
+  }
+  let state = decider.initialState;
+  for (const record of recorded) {
+    const parsed = parseEvent(record.type, record.data, record.metadata);
+    // A record this code cannot read is a broken invariant of the log, not a user error.
+    if (!parsed.ok) throw new Error(`stream ${stream} revision ${record.revision}: ${parsed.reason}`);
+    if (!decider.accepts(parsed.event)) throw new Error(`stream ${stream} holds a foreign event ${record.type}`);
+    state = decider.evolve(state, parsed.event);
+  }
+  const last = recorded.at(-1);
+  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null };
+}
+
+function toNewEvent(event: HeraldEvent): NewEvent {
+  return { id: uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
+}
+
+/**
+ * The one way a command reaches the log, for every route: load the stream, evolve it
+ * to state, decide, append with the revision that was read. A conflicting append means
+ * someone else wrote first: the command is decided again against the new state, a
+ * bounded number of times, so a lost race is neither lost work nor a 500.
+ */
+export async function handleCommand<State, Command, Event extends HeraldEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  options: PipelineOptions = {},
+): Promise<CommandOutcome<Event>> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const loaded: LoadedStream<State> =
+      attempt === 1 && options.freshStream
+        ? { state: decider.initialState, revision: 'no_stream', lastPosition: null }
+        : await loadStream(store, decider, stream);
+    const events = decider.decide(command, loaded.state);
+    if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
+    try {
+      const appended = await store.append(stream, events.map(toNewEvent), { expectedRevision: loaded.revision });
+      return { events, position: appended.position };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (attempt >= maxAttempts) throw new HeraldError('write_contention', undefined, 1, { cause: error });
+      // A little random spread so that racing writers do not collide again in step.
+      await sleep(Math.random() * 5 * attempt);
+    }
+  }
+}
+
+/** Reads a stream to the state of its aggregate, for decisions that append nothing (login). */
+export async function readState<State, Command, Event extends HeraldEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+): Promise<State> {
+  return (await loadStream(store, decider, stream)).state;
+}
+
+/** Whether a stream has any event (users are never deleted, so "registered" is stable). */
+export async function streamExists(store: EventStore, stream: string): Promise<boolean> {
+  try {
+    await store.readStream(stream, { maxCount: 1 });
+    return true;
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return false;
+    throw error;
+  }
+}

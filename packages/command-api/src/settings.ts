@@ -1,0 +1,36 @@
+import type { loadConfig } from '@herald/kit';
+import { boolean, commonSettings, host, integer, optional, port, text, url } from '@herald/kit';
+
+/** Every setting of the command API, read from the environment by `loadConfig`. */
+export const settings = {
+  ...commonSettings,
+  HTTP_HOST: host('0.0.0.0'),
+  HTTP_PORT: port(8080),
+  GRPC_HOST: host('127.0.0.1'),
+  GRPC_PORT: port(7070),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key this process writes, so deployments (and test files) never share keys. */
+  REDIS_KEY_PREFIX: text('herald:'),
+  EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
+  /** Trust X-Forwarded-For for the client address (only behind a proxy you run). */
+  TRUST_PROXY: boolean(false),
+  SESSION_TTL_SECONDS: integer(1, 30 * 86_400, 86_400),
+  BODY_LIMIT_BYTES: integer(1_024, 16 * 1_048_576, 65_536),
+  POST_TEXT_MAX_CHARS: integer(1, 1_000_000, 10_000),
+  NAME_MAX_CHARS: integer(1, 10_000, 100),
+  PASSWORD_MIN_CHARS: integer(1, 1_024, 8),
+  PASSWORD_MAX_CHARS: integer(8, 1_024, 128),
+  FEED_LIMIT_MAX: integer(1, 100_000, 1_000),
+  SEARCH_LIMIT: integer(1, 10_000, 100),
+  /** How long a query route waits for the read models to reach X-Herald-Position. */
+  CONSISTENCY_WAIT_MS: integer(0, 60_000, 2_000),
+  LOGIN_FAILURES_PER_USER: integer(1, 1_000_000, 5),
+  LOGIN_FAILURES_PER_CLIENT: integer(1, 1_000_000, 50),
+  LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
+  /** scrypt cost: N = 2^this (15 means 32 MiB and some tens of ms per hash). */
+  SCRYPT_LOG2_COST: integer(10, 20, 15),
+  /** Attempts of a command whose append keeps losing races before it answers 503. */
+  COMMAND_MAX_ATTEMPTS: integer(1, 100, 5),
+} as const;
+
+export type CommandApiConfig = ReturnType<typeof loadConfig<typeof settings>>;

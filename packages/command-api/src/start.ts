@@ -1,0 +1,110 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventStore } from '@herald/eventstore';
+import { createEventStore } from '@herald/eventstore';
+import type { Logger } from '@herald/kit';
+import { createLogger, createOps } from '@herald/kit';
+import { createReadModelQueries } from '@herald/projections';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { startGrpcServer } from './grpc/auth-service.js';
+import { createApp } from './http/app.js';
+import type { Services } from './http/services.js';
+import { schemas } from './http/validation.js';
+import { createLoginLimiter } from './sessions/login-limiter.js';
+import { hashPassword } from './sessions/password.js';
+import { createRedis } from './sessions/redis.js';
+import { createSessionStore } from './sessions/sessions.js';
+import type { CommandApiConfig } from './settings.js';
+
+export interface CommandApi {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** An event store to use instead of the one the config names (tests, benchmarks). */
+  readonly eventStore?: EventStore;
+}
+
+function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnType<typeof createRedis>, pool: pg.Pool): Services {
+  const prefix = config.REDIS_KEY_PREFIX;
+  return {
+    store,
+    sessions: createSessionStore(redis, prefix, config.SESSION_TTL_SECONDS),
+    loginLimiter: createLoginLimiter(redis, prefix, {
+      failuresPerUser: config.LOGIN_FAILURES_PER_USER,
+      failuresPerClient: config.LOGIN_FAILURES_PER_CLIENT,
+      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+    }),
+    readModels: createReadModelQueries(pool),
+    schemas: schemas({
+      postTextMaxChars: config.POST_TEXT_MAX_CHARS,
+      nameMaxChars: config.NAME_MAX_CHARS,
+      passwordMinChars: config.PASSWORD_MIN_CHARS,
+      passwordMaxChars: config.PASSWORD_MAX_CHARS,
+      feedLimitMax: config.FEED_LIMIT_MAX,
+    }),
+    clock: () => new Date(),
+    newId: () => uuidv7(),
+    hashPassword: (password) => hashPassword(password, config.SCRYPT_LOG2_COST),
+    pipeline: { maxAttempts: config.COMMAND_MAX_ATTEMPTS },
+    consistencyWaitMs: config.CONSISTENCY_WAIT_MS,
+    searchLimit: config.SEARCH_LIMIT,
+  };
+}
+
+function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * The command API in this process: HTTP (API, /openapi.json, /healthz, /readyz,
+ * /metrics) and gRPC AuthService. Port 0 binds a free port; the bound ones are returned.
+ */
+export async function startCommandApi(config: CommandApiConfig, options: StartOptions = {}): Promise<CommandApi> {
+  const logger = options.logger ?? createLogger('command-api', config.LOG_LEVEL);
+  const store = options.eventStore ?? (await createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger }));
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle read-model connection failed'));
+  const redis = createRedis(config.REDIS_URL);
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start; requests needing it answer 503 until it is'));
+
+  const services = servicesFor(config, store, redis, pool);
+  const ops = createOps('command-api', [
+    { name: 'eventstore', check: () => store.ping() },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    { name: 'read-models', check: async () => void (await pool.query('SELECT 1')) },
+  ]);
+  const app = createApp(services, { logger, registry: ops.registry, bodyLimitBytes: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
+  const handleApi = app.callback();
+  const http = createServer((req, res) => {
+    void ops.handle(req, res).then(async (handled) => {
+      if (!handled) await handleApi(req, res);
+    });
+  });
+  http.keepAliveTimeout = 65_000;
+  const httpPort = await listen(http, config.HTTP_HOST, config.HTTP_PORT);
+  const grpc = await startGrpcServer(config.GRPC_HOST, config.GRPC_PORT, services.sessions, logger);
+
+  return {
+    httpPort,
+    grpcPort: grpc.port,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeIdleConnections();
+      });
+      await grpc.stop();
+      redis.disconnect();
+      await pool.end();
+      if (!options.eventStore) await store.close();
+    },
+  };
+}
