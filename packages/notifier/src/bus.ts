@@ -1,0 +1,218 @@
+import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { feedNotificationSchema, userRoutingKey, type FeedNotification } from '@herald/contracts';
+import type { Logger } from '@herald/kit';
+import type { BindingTarget } from './bindings.js';
+import type { NotifierMetrics } from './metrics.js';
+import { RecentIds } from './recentIds.js';
+import { Backoff } from './backoff.js';
+
+export interface BusOptions {
+  readonly url: string;
+  readonly exchange: string;
+  readonly prefetch: number;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly dedupeWindow: number;
+  readonly logger: Logger;
+  readonly metrics: NotifierMetrics;
+  /** A first-time notification for a user; called synchronously, acked after it returns. */
+  readonly onPublication: (userId: string, notification: FeedNotification) => void;
+  /** A new queue was declared after a reconnect: every binding must be made again. */
+  readonly onQueueReplaced: () => void;
+}
+
+interface Live {
+  readonly model: ChannelModel;
+  readonly channel: Channel;
+  readonly queue: string;
+}
+
+const routingPrefix = userRoutingKey('');
+
+/**
+ * RabbitMQ in, `onPublication(user, notification)` out; it never touches sockets.
+ * One exclusive, server-named, auto-delete queue per process, replaced (and the
+ * caller told) whenever the connection is lost and made again with backoff.
+ */
+export class BusConsumer implements BindingTarget {
+  #live: Live | undefined;
+  #generation = 0;
+  #stopping = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  readonly #backoff: Backoff;
+  readonly #seen: RecentIds;
+  #ackUpTo: { channel: Channel; message: ConsumeMessage; count: number } | undefined;
+  #ackScheduled = false;
+
+  constructor(private readonly options: BusOptions) {
+    this.#backoff = new Backoff(options.reconnectMinMs, options.reconnectMaxMs);
+    this.#seen = new RecentIds(options.dedupeWindow);
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get connected(): boolean {
+    return this.#live !== undefined;
+  }
+
+  get queue(): string | undefined {
+    return this.#live?.queue;
+  }
+
+  /** Connects once; if that fails, keeps trying in the background and resolves anyway. */
+  async start(): Promise<void> {
+    if (!(await this.#connect())) this.#scheduleReconnect();
+  }
+
+  async bind(userId: string): Promise<void> {
+    const live = this.#require();
+    await live.channel.bindQueue(live.queue, this.options.exchange, userRoutingKey(userId));
+    this.options.metrics.binds.inc();
+  }
+
+  async unbind(userId: string): Promise<void> {
+    const live = this.#require();
+    await live.channel.unbindQueue(live.queue, this.options.exchange, userRoutingKey(userId));
+    this.options.metrics.unbinds.inc();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#reconnectTimer);
+    const live = this.#live;
+    this.#lose();
+    if (!live) return;
+    this.#flushAcks();
+    await live.model.close().catch((error: unknown) => this.options.logger.warn({ err: error }, 'closing the RabbitMQ connection failed'));
+  }
+
+  #require(): Live {
+    if (!this.#live) throw new Error('not connected to RabbitMQ');
+    return this.#live;
+  }
+
+  async #connect(): Promise<boolean> {
+    const { logger, url } = this.options;
+    let model: ChannelModel | undefined;
+    try {
+      model = await connect(url, { clientProperties: { connection_name: `herald-notifier pid ${process.pid}` } });
+      model.on('error', (error: unknown) => logger.warn({ err: error }, 'RabbitMQ connection error'));
+      const channel = await model.createChannel();
+      channel.on('error', (error: unknown) => logger.warn({ err: error }, 'RabbitMQ channel error'));
+      const queue = await this.#declare(channel);
+      const live: Live = { model, channel, queue };
+      // Watch for loss only once the queue is ours, so a failure above is a failed attempt.
+      model.on('close', () => this.#onClosed(live));
+      channel.on('close', () => this.#onClosed(live));
+      this.#live = live;
+      this.#generation += 1;
+      await channel.consume(queue, (message) => this.#receive(channel, message), { noAck: false });
+      this.#backoff.reset();
+      logger.info({ queue, exchange: this.options.exchange }, 'consuming from RabbitMQ');
+      this.options.onQueueReplaced();
+      return true;
+    } catch (error) {
+      logger.warn({ err: error }, 'connecting to RabbitMQ failed');
+      if (this.#live?.model === model) this.#lose();
+      await model?.close().catch(() => undefined);
+      return false;
+    }
+  }
+
+  async #declare(channel: Channel): Promise<string> {
+    await channel.assertExchange(this.options.exchange, 'direct', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await channel.prefetch(this.options.prefetch);
+    return queue;
+  }
+
+  #onClosed(live: Live): void {
+    if (this.#live !== live) return;
+    this.#lose();
+    // A channel can die alone (a failed bind): drop the whole connection and start over.
+    live.model.close().catch(() => undefined);
+    if (this.#stopping) return;
+    this.options.logger.warn({ queue: live.queue }, 'lost RabbitMQ; reconnecting');
+    this.#scheduleReconnect();
+  }
+
+  #lose(): void {
+    this.#live = undefined;
+    this.#ackUpTo = undefined;
+    this.#generation += 1;
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopping || this.#reconnectTimer) return;
+    const delay = this.#backoff.next();
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#connect().then((ok) => {
+        if (ok) this.options.metrics.reconnects.inc();
+        else this.#scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  #receive(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled our consumer (the queue was deleted): start over.
+      const live = this.#live;
+      if (live?.channel === channel) this.#onClosed(live);
+      return;
+    }
+    this.options.metrics.publications.inc();
+    this.#handle(message);
+    this.#ack(channel, message);
+  }
+
+  #handle(message: ConsumeMessage): void {
+    const { routingKey } = message.fields;
+    const notification = parseNotification(message.content);
+    if (!notification || !routingKey.startsWith(routingPrefix)) {
+      this.options.metrics.drops.inc({ reason: 'malformed' });
+      this.options.logger.warn({ routingKey, messageId: message.properties.messageId }, 'dropping a malformed feed message');
+      return;
+    }
+    const userId = routingKey.slice(routingPrefix.length);
+    const key = `${notification.eventId}:${userId}`;
+    if (this.#seen.has(key)) {
+      this.options.metrics.drops.inc({ reason: 'duplicate' });
+      return;
+    }
+    this.options.onPublication(userId, notification);
+    this.#seen.remember(key);
+  }
+
+  /** Acks in batches (multiple = everything up to this tag), after the fan-out. */
+  #ack(channel: Channel, message: ConsumeMessage): void {
+    const count = this.#ackUpTo?.channel === channel ? this.#ackUpTo.count + 1 : 1;
+    this.#ackUpTo = { channel, message, count };
+    if (count >= Math.max(1, Math.floor(this.options.prefetch / 4))) this.#flushAcks();
+    else if (!this.#ackScheduled) {
+      this.#ackScheduled = true;
+      setImmediate(() => {
+        this.#ackScheduled = false;
+        this.#flushAcks();
+      });
+    }
+  }
+
+  #flushAcks(): void {
+    const pending = this.#ackUpTo;
+    this.#ackUpTo = undefined;
+    if (!pending || this.#live?.channel !== pending.channel) return;
+    pending.channel.ack(pending.message, true);
+  }
+}
+
+function parseNotification(content: Buffer): FeedNotification | undefined {
+  try {
+    const parsed = feedNotificationSchema.safeParse(JSON.parse(content.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

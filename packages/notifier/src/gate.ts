@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@herald/kit';
+import { tokenOf, type TokenValidator } from './auth.js';
+import { refusals, type Refusal } from './codes.js';
+import type { NotifierMetrics } from './metrics.js';
+import { refuseUpgrade } from './refuse.js';
+
+export interface GateOptions {
+  readonly path: string;
+  readonly auth: TokenValidator;
+  readonly isStopping: () => boolean;
+  readonly logger: Logger;
+  readonly metrics: NotifierMetrics;
+  /** Completes the upgrade for an authenticated user. */
+  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
+}
+
+function onRawSocketError(this: Duplex): void {
+  // A client that resets during the handshake; the socket is destroyed, nothing to do.
+}
+
+/**
+ * The server's `upgrade` listener: decides, before any upgrade, whether this request
+ * may become a feed socket, and answers 404, 401 or 503 on the raw socket if not.
+ */
+export function createUpgradeGate(options: GateOptions) {
+  const { logger, metrics } = options;
+
+  function refuse(socket: Duplex, refusal: Refusal, requestId: string): void {
+    metrics.refusals.inc({ status: refusal.status });
+    refuseUpgrade(socket, refusal, requestId);
+  }
+
+  async function check(req: IncomingMessage, socket: Duplex, head: Buffer, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://notifier.invalid');
+    if (url.pathname !== options.path) return refuse(socket, refusals.notFound, requestId);
+    if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
+    const token = tokenOf(req, url);
+    if (!token) return refuse(socket, refusals.unauthorized, requestId);
+    const verdict = await options.auth.validate(token);
+    if (socket.destroyed) return;
+    if (verdict.kind === 'unauthenticated') return refuse(socket, refusals.unauthorized, requestId);
+    if (verdict.kind === 'unavailable') {
+      logger.warn({ err: verdict.cause, requestId }, 'auth service unavailable; refusing the upgrade');
+      return refuse(socket, refusals.authUnavailable, requestId);
+    }
+    if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
+    await options.admit(verdict.userId, req, socket, head);
+  }
+
+  return function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', onRawSocketError);
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && header.length <= 200 ? header : randomUUID();
+    check(req, socket, head, requestId).catch((error: unknown) => {
+      logger.error({ err: error, requestId }, 'upgrade failed');
+      socket.destroy();
+    });
+  };
+}

@@ -1,0 +1,22 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export type DropReason = 'duplicate' | 'no_local_socket' | 'send_buffer_full' | 'malformed';
+
+/** The notifier's own figures, registered on the process's ops registry. */
+export function createMetrics(registry: Registry, sizes: { connections(): number; users(): number }) {
+  const registers = [registry];
+  return {
+    connections: new Gauge({ name: 'notifier_connections', help: 'Open websocket connections on this process', registers, collect() { this.set(sizes.connections()); } }),
+    users: new Gauge({ name: 'notifier_users', help: 'Users with at least one open socket on this process', registers, collect() { this.set(sizes.users()); } }),
+    publications: new Counter({ name: 'notifier_publications_total', help: 'Messages taken from RabbitMQ', registers }),
+    deliveries: new Counter({ name: 'notifier_deliveries_total', help: 'Messages written to client sockets', registers }),
+    drops: new Counter({ name: 'notifier_drops_total', help: 'Messages (or socket writes) not delivered, by reason', labelNames: ['reason'] as const, registers }),
+    binds: new Counter({ name: 'notifier_binds_total', help: 'user.<id> bindings made on this process queue', registers }),
+    unbinds: new Counter({ name: 'notifier_unbinds_total', help: 'user.<id> bindings removed from this process queue', registers }),
+    refusals: new Counter({ name: 'notifier_upgrade_refusals_total', help: 'Upgrade requests answered with an HTTP error', labelNames: ['status'] as const, registers }),
+    closes: new Counter({ name: 'notifier_server_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'] as const, registers }),
+    reconnects: new Counter({ name: 'notifier_rabbitmq_reconnects_total', help: 'New RabbitMQ connections after a lost one', registers }),
+  };
+}
+
+export type NotifierMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,33 @@
+import { commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
+import { feedExchange } from '@herald/contracts';
+
+/** Every setting of the notifier process, read from the environment at start. */
+export const settings = {
+  LOG_LEVEL: commonSettings.LOG_LEVEL,
+  NOTIFIER_HOST: host('0.0.0.0'),
+  NOTIFIER_PORT: port(8090),
+  AUTH_GRPC_ADDRESS: text('127.0.0.1:7070'),
+  /** How long one ValidateToken call may take before the upgrade is answered 503. */
+  AUTH_DEADLINE_MS: integer(50, 30_000, 2_000),
+  /** How long a good answer from the auth service is reused; 0 turns the cache off. */
+  AUTH_CACHE_TTL_MS: integer(0, 30_000, 10_000),
+  AUTH_CACHE_MAX_ENTRIES: integer(1, 10_000_000, 100_000),
+  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  FEED_EXCHANGE: text(feedExchange),
+  /** Unacknowledged messages RabbitMQ may push to this process at once. */
+  RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),
+  RABBITMQ_RECONNECT_MIN_MS: integer(10, 60_000, 250),
+  RABBITMQ_RECONNECT_MAX_MS: integer(10, 300_000, 10_000),
+  MAX_SOCKETS_PER_USER: integer(1, 10_000, 10),
+  /** Bytes a socket may have queued for a client before the client is closed as too slow. */
+  SEND_BUFFER_LIMIT_BYTES: integer(1_024, 1_073_741_824, 1_048_576),
+  /** Largest frame a client may send; clients have nothing to say, so it is small. */
+  MAX_CLIENT_FRAME_BYTES: integer(16, 1_048_576, 1_024),
+  HEARTBEAT_INTERVAL_MS: integer(100, 600_000, 30_000),
+  /** How long a closing socket may take to finish its close handshake before it is cut. */
+  CLOSE_GRACE_MS: integer(0, 600_000, 5_000),
+  /** Event ids remembered per process to drop redeliveries. */
+  DEDUPE_WINDOW: integer(1, 10_000_000, 100_000),
+} as const;
+
+export type NotifierConfig = ReturnType<typeof loadConfig<typeof settings>>;

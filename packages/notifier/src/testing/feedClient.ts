@@ -1,0 +1,57 @@
+import { WebSocket } from 'ws';
+import { postedMessageSchema, type PostedMessage } from '@herald/contracts';
+
+export type TokenPlacement = 'bearer' | 'raw' | 'query';
+
+export interface FeedClient {
+  readonly ws: WebSocket;
+  /** Every message received so far, parsed as the AsyncAPI Post message. */
+  readonly messages: PostedMessage[];
+  /** Resolves with the close code and reason once the socket is closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  close(): Promise<{ code: number; reason: string }>;
+}
+
+function target(baseUrl: string, token: string | undefined, placement: TokenPlacement, path: string) {
+  const url = new URL(path, baseUrl);
+  const headers: Record<string, string> = {};
+  if (token !== undefined && placement === 'query') url.searchParams.set('token', token);
+  if (token !== undefined && placement === 'bearer') headers.authorization = `Bearer ${token}`;
+  if (token !== undefined && placement === 'raw') headers.authorization = token;
+  return { url, headers };
+}
+
+/** A real ws client on the feed channel; rejects if the upgrade is refused. */
+export function connectFeed(baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted'): Promise<FeedClient> {
+  const { url, headers } = target(baseUrl, token, placement, path);
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  const messages: PostedMessage[] = [];
+  ws.on('message', (data) => messages.push(postedMessageSchema.parse(JSON.parse(String(data)))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages, closed, close: () => { ws.close(); return closed; } }));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** Tries an upgrade and reports the HTTP answer it got instead (status and JSON body). */
+export function refusedUpgrade(baseUrl: string, token: string | undefined, placement: TokenPlacement = 'bearer', path = '/post/feed/posted'): Promise<{ status: number; body: { message?: string; code?: string } }> {
+  const { url, headers } = target(baseUrl, token, placement, path);
+  const ws = new WebSocket(url, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        ws.terminate();
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') });
+      });
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}

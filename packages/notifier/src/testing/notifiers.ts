@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadConfig, type Logger } from '@herald/kit';
+import { settings, type NotifierConfig } from '../settings.js';
+
+export const testLogger: Logger = createLogger('notifier-test', process.env.TEST_LOG_LEVEL ?? 'error');
+
+/** Settings for an in-process notifier on a free port of 127.0.0.1. */
+export function notifierConfig(env: Record<string, string>): NotifierConfig {
+  return loadConfig(settings, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env });
+}
+
+export interface NotifierProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Lines the process logged, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly exited: Promise<number | null>;
+  /** Sends the signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Runs `node --import tsx packages/notifier/src/main.ts` and waits for its `ready` line. */
+export function spawnNotifier(env: Record<string, string>): Promise<NotifierProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
+    env: { ...process.env, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.msg === 'ready' && typeof entry.port === 'number') {
+        const port = entry.port;
+        resolve({
+          port, url: `ws://127.0.0.1:${port}`, child, logs, exited,
+          stop: (signal = 'SIGTERM') => {
+            if (child.exitCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`notifier exited with ${code} before ready: ${stderr}`)));
+  });
+}
+
+/** One figure from a notifier's /metrics (summed over its labels, or one label set). */
+export async function metricValue(port: number, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^(\w+)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    if (labels && !(match[2] ?? '').includes(labels)) continue;
+    sum += Number(match[3]);
+  }
+  return sum;
+}

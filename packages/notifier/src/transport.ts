@@ -1,0 +1,96 @@
+import { WebSocket } from 'ws';
+import type { Logger } from '@herald/kit';
+import { closeCodes, type CloseCode } from './codes.js';
+import type { NotifierMetrics } from './metrics.js';
+
+/** One client connection of one user; `socket` is set once the upgrade completes. */
+export interface Peer {
+  readonly userId: string;
+  socket: WebSocket | undefined;
+  /** Answered the last ping (or has not been pinged yet). */
+  alive: boolean;
+  closeTimer: NodeJS.Timeout | undefined;
+}
+
+export interface TransportOptions {
+  readonly sendBufferLimitBytes: number;
+  readonly closeGraceMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+const peerOfSocket = new WeakMap<WebSocket, Peer>();
+
+// Shared handlers, so an idle socket carries no closures of its own.
+function onPong(this: WebSocket): void {
+  const peer = peerOfSocket.get(this);
+  if (peer) peer.alive = true;
+}
+
+/**
+ * Sending and closing over `ws`, and nothing else: a send that would push a socket's
+ * queue past its bound closes that socket instead of growing memory, a close that the
+ * client does not complete is cut after a grace period, and one heartbeat timer pings
+ * every socket and cuts those that did not answer the previous ping.
+ */
+export class Transport {
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: TransportOptions,
+    private readonly metrics: NotifierMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  attach(peer: Peer, socket: WebSocket): void {
+    peer.socket = socket;
+    peerOfSocket.set(socket, peer);
+    socket.on('pong', onPong);
+    socket.on('error', (error) => this.logger.debug({ err: error, userId: peer.userId }, 'client socket error'));
+    socket.once('close', () => clearTimeout(peer.closeTimer));
+  }
+
+  /** Writes one encoded frame; returns false when the peer could not take it. */
+  send(peer: Peer, frame: Buffer): boolean {
+    const socket = peer.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.bufferedAmount + frame.length > this.options.sendBufferLimitBytes) {
+      this.metrics.drops.inc({ reason: 'send_buffer_full' });
+      this.close(peer, closeCodes.sendBufferFull);
+      return false;
+    }
+    socket.send(frame, { binary: false, compress: false });
+    this.metrics.deliveries.inc();
+    return true;
+  }
+
+  close(peer: Peer, close: CloseCode): void {
+    const socket = peer.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSING || socket.readyState === WebSocket.CLOSED) return;
+    this.metrics.closes.inc({ code: close.code });
+    socket.close(close.code, close.reason);
+    // The close frame waits behind whatever is queued; a client that does not read never gets it.
+    peer.closeTimer = setTimeout(() => socket.terminate(), this.options.closeGraceMs);
+  }
+
+  startHeartbeat(peers: () => Iterable<Peer>): void {
+    this.#heartbeat = setInterval(() => this.#beat(peers()), this.options.heartbeatIntervalMs);
+  }
+
+  stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+  }
+
+  #beat(peers: Iterable<Peer>): void {
+    for (const peer of peers) {
+      const socket = peer.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) continue;
+      if (!peer.alive) {
+        this.metrics.closes.inc({ code: 'heartbeat_timeout' });
+        socket.terminate();
+        continue;
+      }
+      peer.alive = false;
+      socket.ping();
+    }
+  }
+}
