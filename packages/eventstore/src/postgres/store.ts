@@ -1,0 +1,121 @@
+import type { Logger } from '@herald/kit';
+import pg from 'pg';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, Subscription } from '../port.js';
+import {
+  checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
+  defaultMaxEventBytes, serialiseEvents,
+} from '../validation.js';
+import { appendEvents } from './append.js';
+import { translateDriverError, type Queryable } from './driver.js';
+import { headPosition } from './head.js';
+import { readAllEvents } from './read-all.js';
+import { readStreamEvents } from './read-stream.js';
+import { pollingSubscription } from './subscription.js';
+import { Wakeup } from './wakeup.js';
+
+export interface PostgresEventStoreOptions {
+  readonly databaseUrl: string;
+  readonly logger?: Logger;
+  /** Largest data + metadata of one event, in bytes of JSON; 1 MiB by default. */
+  readonly maxEventBytes?: number;
+  /** Connections in the store's pool; 10 by default. */
+  readonly poolSize?: number;
+  /** Events a subscription reads per query; 500 by default. */
+  readonly subscriptionBatchSize?: number;
+  /** How often an idle subscription looks for events it was not told about; 250 ms by default. */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * The store plus what only this package's tests and benchmarks may use: appending
+ * inside a caller's own transaction (to hold it open, or roll it back).
+ */
+export interface PostgresEventStoreInternals {
+  readonly store: EventStore;
+  readonly pool: pg.Pool;
+  appendWithin(client: Queryable, stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Call after committing appendWithin's transaction. */
+  announceAppend(): void;
+}
+
+async function guarded<T>(doing: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateDriverError(error, doing);
+  }
+}
+
+export function openPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStoreInternals {
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'eventstore: idle PostgreSQL connection failed'));
+  const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
+  const wakeup = new Wakeup(pool, options.databaseUrl, options.logger);
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  function appendWithin(db: Queryable, stream: string, events: readonly NewEvent[], appendOptions?: AppendOptions): Promise<AppendResult> {
+    const name = checkStreamName(stream);
+    const expected = checkExpectedRevision(appendOptions);
+    const serialised = serialiseEvents(events, maxEventBytes);
+    return guarded(`appending to ${name}`, () => appendEvents(db, name, serialised, expected));
+  }
+
+  const store: EventStore = {
+    async append(stream, events, appendOptions) {
+      const result = await appendWithin(pool, stream, events, appendOptions);
+      wakeup.appended();
+      return result;
+    },
+    async readStream(stream, readOptions) {
+      const name = checkStreamName(stream);
+      const checked = checkReadStreamOptions(readOptions);
+      return guarded(`reading ${name}`, () => readStreamEvents(pool, name, checked));
+    },
+    async readAll(readOptions) {
+      const from = checkStartFrom(readOptions.from ?? 'start');
+      const maxCount = checkMaxCount(readOptions.maxCount, false) ?? 1;
+      const filter = checkFilter(readOptions.filter);
+      return guarded('reading the log', () => readAllEvents(pool, from, maxCount, filter));
+    },
+    subscribeToAll(subscribeOptions) {
+      const from = checkStartFrom(subscribeOptions.from);
+      const filter = checkFilter(subscribeOptions.filter);
+      const subscription = pollingSubscription(
+        {
+          readAll: (at, maxCount, f) => guarded('reading the log', () => readAllEvents(pool, at, maxCount, f)),
+          headPosition: () => guarded('reading the head position', () => headPosition(pool)),
+          wakeup,
+          batchSize: options.subscriptionBatchSize ?? 500,
+          pollIntervalMs: options.pollIntervalMs ?? 250,
+        },
+        { ...subscribeOptions, from, filter },
+      );
+      subscriptions.add(subscription);
+      return {
+        [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](),
+        async close() {
+          subscriptions.delete(subscription);
+          await subscription.close();
+        },
+      };
+    },
+    headPosition: () => guarded('reading the head position', () => headPosition(pool)),
+    async ping() {
+      await guarded('pinging', () => pool.query('SELECT 1'));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await wakeup.close();
+      await pool.end();
+    },
+  };
+  return { store, pool, appendWithin, announceAppend: () => wakeup.appended() };
+}
+
+/** The event store over PostgreSQL; run migrateEventStore on the database first. */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+  return openPostgresEventStore(options).store;
+}

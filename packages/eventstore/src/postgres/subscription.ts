@@ -1,0 +1,60 @@
+import type { EventFilter, Position, ReadAllResult, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
+import type { Wakeup } from './wakeup.js';
+
+export interface SubscriptionDeps {
+  readonly readAll: (from: StartFrom, maxCount: number, filter: EventFilter | undefined) => Promise<ReadAllResult>;
+  readonly headPosition: () => Promise<Position | null>;
+  readonly wakeup: Wakeup;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+}
+
+/** After a notice that found nothing (an older transaction still running), look again soon. */
+const firstRetryMs = 2;
+
+/**
+ * Catch-up and live are one loop over the same guarded read, so there is no seam to
+ * get wrong: read a batch after the last position handed out, hand it out as the
+ * consumer asks (a batch at a time, so a slow consumer holds the reader back), and
+ * when nothing is left, wait for a notice or the poll interval.
+ */
+export function pollingSubscription(deps: SubscriptionDeps, options: SubscribeOptions): Subscription {
+  const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) abort.abort();
+  // 'end' means the head when subscribing, not when the consumer first pulls.
+  const start: Promise<StartFrom> =
+    options.from === 'end' ? deps.headPosition().then((head) => (head ? { after: head } : 'start')) : Promise.resolve(options.from);
+  start.catch(() => undefined);
+
+  async function* events(): AsyncGenerator<RecordedEvent> {
+    try {
+      let from = await start;
+      let retryMs = deps.pollIntervalMs;
+      while (!abort.signal.aborted) {
+        const seen = deps.wakeup.current;
+        const batch = await deps.readAll(from, deps.batchSize, options.filter);
+        from = batch.next;
+        for (const event of batch.events) {
+          if (abort.signal.aborted) return;
+          yield event;
+        }
+        if (!batch.caughtUp) continue;
+        await deps.wakeup.wait(seen, retryMs, abort.signal);
+        // A notice whose events a read cannot see yet is followed by quick, backing-off looks.
+        retryMs = deps.wakeup.current !== seen ? firstRetryMs : Math.min(retryMs * 2, deps.pollIntervalMs);
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  const iterator = events();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    async close() {
+      abort.abort();
+    },
+  };
+}

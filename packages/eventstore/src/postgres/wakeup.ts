@@ -1,0 +1,112 @@
+import type { Logger } from '@herald/kit';
+import pg from 'pg';
+
+export const appendedChannel = 'eventstore_appended';
+const reconnectDelayMs = 1000;
+
+/**
+ * Tells subscribers that the log may have grown. Appends announce themselves with a
+ * NOTIFY sent after their commit (never inside it: a NOTIFY takes a global lock at
+ * commit and would serialise every append); notices coalesce, so at most one is in
+ * flight. One LISTEN connection per store hears other processes. Subscribers also
+ * poll, so a lost notice only delays them.
+ */
+export class Wakeup {
+  private generation = 0;
+  private waiters = new Set<() => void>();
+  private listener: pg.Client | undefined;
+  private listening: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private notifying = false;
+  private notifyAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connectionString: string,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** Counts notices; a subscriber compares it before and after a read. */
+  get current(): number {
+    return this.generation;
+  }
+
+  /** After a commit in this process: wake local subscribers now, others by NOTIFY. */
+  appended(): void {
+    this.bump();
+    if (this.closed) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    this.pool
+      .query(`SELECT pg_notify('${appendedChannel}', '')`)
+      .catch((error: unknown) => this.logger?.warn({ err: error }, 'eventstore: NOTIFY failed; subscribers fall back to polling'))
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.appended();
+        }
+      });
+  }
+
+  /** Resolves when the generation moves past `seen`, after `timeoutMs`, or on abort. */
+  async wait(seen: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    this.listen();
+    if (this.generation !== seen || signal.aborted || this.closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    for (const waiter of [...this.waiters]) waiter();
+    await this.listening?.catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  private bump(): void {
+    this.generation += 1;
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private listen(): void {
+    if (this.listening || this.closed) return;
+    const client = new pg.Client({ connectionString: this.connectionString });
+    this.listener = client;
+    client.on('notification', () => this.bump());
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    this.listening = client
+      .connect()
+      .then(() => client.query(`LISTEN ${appendedChannel}`))
+      .then(() => this.bump()) // anything appended while we were not listening
+      .catch((error: unknown) => this.lost(client, error));
+  }
+
+  private lost(client: pg.Client, error: unknown): void {
+    if (this.closed || this.listener !== client) return;
+    this.logger?.warn({ err: error }, 'eventstore: LISTEN connection lost; polling until it is back');
+    this.listener = undefined;
+    client.end().catch(() => undefined);
+    this.reconnectTimer = setTimeout(() => {
+      this.listening = undefined;
+      this.listen();
+    }, reconnectDelayMs);
+  }
+}

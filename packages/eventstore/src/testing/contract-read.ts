@@ -1,0 +1,95 @@
+import type { Test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { StreamNotFoundError } from '../errors.js';
+import type { RecordedEvent, StartFrom } from '../port.js';
+import type { StoreHolder } from './contract.js';
+import { failure, newEvents, uniquePrefix } from './helpers.js';
+
+const revisions = (events: readonly RecordedEvent[]) => events.map((e) => e.revision);
+
+export function readingCases(test: Test, holder: StoreHolder): void {
+  test('readStream reads forwards or backwards from a revision, with a limit', async () => {
+    const { store } = holder;
+    const stream = `${uniquePrefix('read')}s`;
+    await store.append(stream, newEvents(6));
+    assert.equal(revisions(await store.readStream(stream)), [0n, 1n, 2n, 3n, 4n, 5n]);
+    assert.equal(revisions(await store.readStream(stream, { fromRevision: 2n, maxCount: 3 })), [2n, 3n, 4n]);
+    assert.equal(revisions(await store.readStream(stream, { direction: 'backwards' })), [5n, 4n, 3n, 2n, 1n, 0n]);
+    assert.equal(revisions(await store.readStream(stream, { direction: 'backwards', maxCount: 1 })), [5n]);
+    assert.equal(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 3n, maxCount: 2 })), [3n, 2n]);
+    assert.equal(revisions(await store.readStream(stream, { fromRevision: 9n })), []);
+  });
+
+  test('reading a stream that does not exist is a typed not-found', async () => {
+    const stream = `${uniquePrefix('missing')}s`;
+    const error = await failure(() => holder.store.readStream(stream));
+    assert.instance(error, StreamNotFoundError);
+    assert.is((error as StreamNotFoundError).stream, stream);
+    assert.is((error as StreamNotFoundError).code, 'stream_not_found');
+  });
+
+  test('readAll gives the log in commit order, in batches, with increasing positions', async () => {
+    const { store } = holder;
+    const prefix = uniquePrefix('all');
+    const appended: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const events = newEvents(5);
+      await store.append(`${prefix}${i % 2}`, events);
+      appended.push(...events.map((e) => e.id));
+    }
+    const read: RecordedEvent[] = [];
+    let from: StartFrom = 'start';
+    for (let batches = 0; batches < 1000; batches += 1) {
+      const batch = await store.readAll({ from, maxCount: 7, filter: { streamPrefixes: [prefix] } });
+      read.push(...batch.events);
+      from = batch.next;
+      if (batch.caughtUp) break;
+    }
+    assert.equal(read.map((e) => e.id), appended);
+    assert.ok(read.every((e, i) => i === 0 || (read[i - 1]?.position ?? '') < e.position), 'positions increase');
+  });
+
+  test('readAll from a position resumes just after it', async () => {
+    const { store } = holder;
+    const prefix = uniquePrefix('resume');
+    await store.append(`${prefix}a`, newEvents(3));
+    const middle = await store.append(`${prefix}b`, newEvents(2));
+    const after = newEvents(2);
+    await store.append(`${prefix}a`, after);
+    const batch = await store.readAll({ from: { after: middle.position }, maxCount: 100, filter: { streamPrefixes: [prefix] } });
+    assert.equal(batch.events.map((e) => e.id), after.map((e) => e.id));
+  });
+
+  test('readAll from the end reads nothing and points at the head', async () => {
+    const { store } = holder;
+    await store.append(`${uniquePrefix('end')}s`, newEvents(1));
+    const head = await store.headPosition();
+    const batch = await store.readAll({ from: 'end', maxCount: 10 });
+    assert.equal(batch.events, []);
+    assert.equal(batch.next, { after: head });
+  });
+
+  test('headPosition is the position of the newest event', async () => {
+    const { store } = holder;
+    const result = await store.append(`${uniquePrefix('head')}s`, newEvents(2));
+    const head = await store.headPosition();
+    assert.ok(head !== null && head >= result.position);
+    await store.ping();
+  });
+
+  test('filters by event type and by stream prefix', async () => {
+    const { store } = holder;
+    const prefix = uniquePrefix('filter');
+    await store.append(`${prefix}user-1`, newEvents(2, 'UserRegistered'));
+    await store.append(`${prefix}post-1`, newEvents(3, 'PostCreated'));
+    await store.append(`${prefix}post-2`, newEvents(1, 'PostDeleted'));
+    const read = async (eventTypes?: string[], streamPrefixes?: string[]) => {
+      const batch = await store.readAll({ maxCount: 10_000, filter: { eventTypes, streamPrefixes: streamPrefixes ?? [prefix] } });
+      return batch.events.map((e) => `${e.streamId.slice(prefix.length)}:${e.type}`);
+    };
+    assert.equal(await read(['PostCreated', 'PostDeleted']), ['post-1:PostCreated', 'post-1:PostCreated', 'post-1:PostCreated', 'post-2:PostDeleted']);
+    assert.equal(await read(undefined, [`${prefix}user-`]), ['user-1:UserRegistered', 'user-1:UserRegistered']);
+    assert.equal(await read(['PostDeleted'], [`${prefix}post-`, `${prefix}user-`]), ['post-2:PostDeleted']);
+    assert.equal(await read(['NoSuchType']), []);
+  });
+}
