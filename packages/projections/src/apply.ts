@@ -1,0 +1,95 @@
+import type { RecordedEvent } from '@herald/eventstore';
+import type pg from 'pg';
+import { saveCheckpoints } from './checkpoints.js';
+import { planBatch, type BatchPlan, type Checkpoints, type EventPlan, type SkippedEvent } from './plan.js';
+import type { Projection } from './projection.js';
+import { liveLockKey } from './schema.js';
+import { identifier, inline } from './sql.js';
+
+/** Which tables a consumer writes: the live schema, or a rebuild's. */
+export interface Target {
+  readonly schema: string;
+  readonly projections: readonly Projection[];
+  /** Live batches take the live lock, so a rebuild can swap tables between two batches. */
+  readonly live: boolean;
+}
+
+export interface BatchOutcome {
+  readonly applied: number;
+  readonly skipped: readonly SkippedEvent[];
+  readonly checkpoints: Checkpoints;
+}
+
+/**
+ * Applies a batch to every projection of the target and records their checkpoints, in
+ * one transaction: a crash at any moment leaves either all of it or none. Statements
+ * travel as one query. An event whose statements the database refuses (a data error)
+ * is skipped and reported, so one bad record never stops the projector.
+ */
+export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly RecordedEvent[]): Promise<BatchOutcome> {
+  const client = await pool.connect();
+  try {
+    try {
+      return await inTransaction(client, target, async (plan) => {
+        await client.query(`${plan.events.flatMap((e) => e.statements.map(inline)).join(';\n')};\n${saveCheckpoints(target.projections, plan.checkpoints)}`);
+        return outcome(plan, []);
+      }, batch);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      return await inTransaction(client, target, (plan) => applyOneByOne(client, target, plan), batch);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function inTransaction(
+  client: pg.PoolClient, target: Target, work: (plan: BatchPlan) => Promise<BatchOutcome>, batch: readonly RecordedEvent[],
+): Promise<BatchOutcome> {
+  // Replaying a batch after a crash is safe (checkpoints filter it), so a commit need
+  // not wait for the WAL flush: a lost commit loses its checkpoint with it.
+  const results = await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public;
+    SET LOCAL synchronous_commit TO off; ${target.live ? `SELECT pg_advisory_xact_lock(${liveLockKey});` : ''}
+    SELECT projection, position FROM projection_checkpoints FOR UPDATE`);
+  try {
+    const rows: { projection: string; position: string }[] = (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];
+    const checkpoints = new Map(rows.map((r) => [r.projection, r.position]));
+    const done = await work(planBatch(target.projections, checkpoints, batch));
+    await client.query('COMMIT');
+    return done;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The slow path, only after a refused batch: each event under its own savepoint. */
+async function applyOneByOne(client: pg.PoolClient, target: Target, plan: BatchPlan): Promise<BatchOutcome> {
+  const refused: SkippedEvent[] = [];
+  for (const planned of plan.events) {
+    try {
+      await client.query(`SAVEPOINT one_event; ${planned.statements.map(inline).join(';\n')}; RELEASE SAVEPOINT one_event`);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT one_event');
+      refused.push(refusal(planned, error));
+    }
+  }
+  await client.query(saveCheckpoints(target.projections, plan.checkpoints));
+  return outcome(plan, refused);
+}
+
+function refusal(planned: EventPlan, error: unknown): SkippedEvent {
+  const { id, position, type } = planned.event;
+  return { eventId: id, position, type, reason: `refused by the database: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+function outcome(plan: BatchPlan, refused: readonly SkippedEvent[]): BatchOutcome {
+  return { applied: plan.events.length - refused.length, skipped: [...plan.skipped, ...refused], checkpoints: plan.checkpoints };
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity): the record, not the database, is at fault. */
+function isDataError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return code.startsWith('22') || code.startsWith('23');
+}

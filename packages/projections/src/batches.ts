@@ -1,0 +1,41 @@
+const idle = Symbol('idle');
+
+function nextTurn(): Promise<typeof idle> {
+  return new Promise((resolve) => setImmediate(() => resolve(idle)));
+}
+
+/**
+ * Groups what an async source yields into batches: as many items as are ready now, up
+ * to `max`, without waiting for more. Under load (catching up) batches fill; when
+ * following live, a lone event goes out at once. The next read is started before the
+ * batch is handed over, so fetching overlaps applying.
+ */
+export async function* batches<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    let pending = iterator.next();
+    for (;;) {
+      const first = await pending;
+      if (first.done) return;
+      const batch = [first.value];
+      pending = iterator.next();
+      // One turn of the event loop: items already buffered by the source resolve first.
+      const turn = nextTurn();
+      let ended = false;
+      while (batch.length < max) {
+        const next = await Promise.race([pending, turn]);
+        if (next === idle) break;
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        batch.push(next.value);
+        pending = iterator.next();
+      }
+      yield batch;
+      if (ended) return;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

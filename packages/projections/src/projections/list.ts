@@ -1,0 +1,37 @@
+import type { Projection } from '../projection.js';
+import { feedsProjection } from './feeds.js';
+import { friendshipsProjection } from './friendships.js';
+import { outboxProjection } from './outbox.js';
+import { postsProjection } from './posts.js';
+import { usersProjection } from './users.js';
+
+/**
+ * Every projection, in the order each event is applied to them: a projection that reads
+ * another's table sees it as of the previous event (feeds reads friendships, and the
+ * commit time of a post being deleted, before posts drops it).
+ */
+export const projections: readonly Projection[] = [
+  usersProjection,
+  friendshipsProjection,
+  feedsProjection,
+  postsProjection,
+  outboxProjection,
+];
+
+export function projectionNamed(name: string): Projection | undefined {
+  return projections.find((p) => p.name === name);
+}
+
+/** The projections a rebuild of `names` must build: them and all they read, in list order. */
+export function rebuildSet(names: readonly string[]): Projection[] {
+  const wanted = new Set<string>();
+  const visit = (name: string) => {
+    if (wanted.has(name)) return;
+    const projection = projectionNamed(name);
+    if (!projection) throw new Error(`no projection named ${name} (known: ${projections.map((p) => p.name).join(', ')})`);
+    wanted.add(name);
+    projection.reads.forEach(visit);
+  };
+  names.forEach(visit);
+  return projections.filter((p) => wanted.has(p.name));
+}

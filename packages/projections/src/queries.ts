@@ -1,0 +1,55 @@
+import type { Position } from '@herald/eventstore';
+import type pg from 'pg';
+import { readCheckpoints } from './checkpoints.js';
+import { getFeed } from './projections/feeds.js';
+import { getPost, type PostView } from './projections/posts.js';
+import { getUser, searchUsers, type UserView } from './projections/users.js';
+import { projections } from './projections/list.js';
+import { liveSchema } from './schema.js';
+
+export interface ReadModelQueries {
+  getUser(id: string): Promise<UserView | null>;
+  /** Case-insensitive prefixes of first and second name; ordered by name, then id. */
+  searchUsers(firstNamePrefix: string, lastNamePrefix: string, limit: number): Promise<UserView[]>;
+  getPost(id: string): Promise<PostView | null>;
+  /** Newest first; offset and limit count posts (OTUS); only the newest 1000 are served. */
+  getFeed(readerId: string, offset: number, limit: number): Promise<PostView[]>;
+  /** The position every read model has reached, or null before the first event. */
+  projectedPosition(): Promise<Position | null>;
+  /** True once every read model has reached `position`; false after `timeoutMs`. */
+  waitForPosition(position: Position, timeoutMs: number): Promise<boolean>;
+}
+
+const pollMs = { first: 2, max: 20 };
+
+/** The read side for the command API: every query of every read model, over one pool. */
+export function createReadModelQueries(pool: pg.Pool): ReadModelQueries {
+  async function projectedPosition(): Promise<Position | null> {
+    const checkpoints = await readCheckpoints(pool, liveSchema);
+    const positions = projections.map((p) => checkpoints.get(p.name) ?? '');
+    const lowest = positions.reduce((low, p) => (p < low ? p : low));
+    return lowest === '' ? null : lowest;
+  }
+
+  async function waitForPosition(position: Position, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let wait = pollMs.first;
+    for (;;) {
+      const reached = await projectedPosition();
+      if (reached !== null && reached >= position) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+      wait = Math.min(wait * 2, pollMs.max);
+    }
+  }
+
+  return {
+    getUser: (id) => getUser(pool, id),
+    searchUsers: (first, last, limit) => searchUsers(pool, first, last, limit),
+    getPost: (id) => getPost(pool, id),
+    getFeed: (readerId, offset, limit) => getFeed(pool, readerId, offset, limit),
+    projectedPosition,
+    waitForPosition,
+  };
+}

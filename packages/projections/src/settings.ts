@@ -1,0 +1,17 @@
+import { commonSettings, loadConfig, host, integer, optional, port, text, url } from '@herald/kit';
+
+/** The projector's environment: everything it reads, with defaults a local machine runs with. */
+export const settings = {
+  ...commonSettings,
+  PROJECTOR_HOST: host('0.0.0.0'),
+  PROJECTOR_PORT: port(8070),
+  EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
+  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  FEED_EXCHANGE: text('herald.feed'),
+  /** Most events applied in one transaction. */
+  PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),
+  /** Most outbox rows published per confirm round. */
+  OUTBOX_BATCH_SIZE: integer(1, 50_000, 2000),
+} as const;
+
+export type ProjectorConfig = ReturnType<typeof loadConfig<typeof settings>>;

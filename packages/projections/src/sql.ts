@@ -1,0 +1,39 @@
+/**
+ * A statement as a projection returns it: SQL text with `$n` placeholders and their
+ * values. Projections write unqualified table names; the applier sets the schema
+ * (live or a rebuild's), which is what lets replay build tables side by side.
+ */
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+export type SqlValue = string | number | bigint | boolean | null | Date;
+
+export function sql(text: string, ...params: SqlValue[]): Statement {
+  return { sql: text, params };
+}
+
+/** A string literal safe to inline (standard_conforming_strings is on since PostgreSQL 9.1). */
+export function literal(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  const text = value instanceof Date ? value.toISOString() : value;
+  // PostgreSQL text cannot hold NUL; jsonb in the log already refuses it, so this only guards.
+  return `'${text.replaceAll('\0', '').replaceAll("'", "''")}'`;
+}
+
+/** An identifier (schema name) safe to inline. */
+export function identifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Inlines the parameters so that many statements travel as one simple-protocol query:
+ * one round trip per batch instead of one per statement. One pass, so a value that
+ * itself contains `$1` is never substituted again.
+ */
+export function inline(statement: Statement): string {
+  return statement.sql.replace(/\$(\d+)/g, (_, n: string) => literal(statement.params[Number(n) - 1] ?? null));
+}
