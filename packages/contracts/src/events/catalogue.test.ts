@@ -1,0 +1,92 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { HeraldEventType } from './catalogue.js';
+import { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './catalogue.js';
+import { friendshipStream, postStream, streamPrefixes, userStream } from '../streams.js';
+import { feedNotificationSchema, userRoutingKey } from '../notification.js';
+
+const alice = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7b';
+const bob = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7c';
+const post = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7d';
+const metadata = { schemaVersion: 1, occurredAt: '2026-11-29T19:00:00.000Z', requestId: 'req-1' };
+
+const validData: Record<HeraldEventType, unknown> = {
+  UserRegistered: {
+    userId: alice, firstName: 'Alice', secondName: 'Liddell', birthdate: '1990-05-04',
+    biography: 'reads', city: 'Oxford', passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+  },
+  FriendAdded: { userId: alice, friendId: bob },
+  FriendRemoved: { userId: alice, friendId: bob },
+  PostCreated: { postId: post, authorId: alice, text: 'hello' },
+  PostUpdated: { postId: post, authorId: alice, text: 'hello again' },
+  PostDeleted: { postId: post, authorId: alice },
+};
+
+test('the catalogue names the six events, each writing version 1', () => {
+  assert.equal([...heraldEventTypes].sort(), ['FriendAdded', 'FriendRemoved', 'PostCreated', 'PostDeleted', 'PostUpdated', 'UserRegistered']);
+  for (const type of heraldEventTypes) assert.is(eventCatalogue[type].currentVersion, 1, type);
+  assert.ok(isHeraldEventType('PostCreated'));
+  assert.not.ok(isHeraldEventType('toString'), 'inherited names are not event types');
+});
+
+for (const type of heraldEventTypes) {
+  test(`a valid ${type} parses with its data and metadata`, () => {
+    const result = parseEvent(type, validData[type], metadata);
+    if (!result.ok) return assert.unreachable(result.reason);
+    assert.equal(result.event, { type, data: validData[type], metadata });
+  });
+}
+
+test('metadata without a requestId parses', () => {
+  const { requestId: _omitted, ...withoutRequest } = metadata;
+  assert.ok(parseEvent('FriendAdded', validData.FriendAdded, withoutRequest).ok);
+});
+
+function reasonOf(type: string, data: unknown, meta: unknown): string {
+  const result = parseEvent(type, data, meta);
+  if (result.ok) throw new Error(`expected ${type} to be refused, it parsed`);
+  return result.reason;
+}
+
+test('an unknown type is refused, naming it', () => {
+  assert.is(reasonOf('UserRenamed', {}, metadata), 'unknown event type UserRenamed');
+});
+
+test('an unknown schema version is refused, naming type and version', () => {
+  assert.is(reasonOf('PostCreated', validData.PostCreated, { ...metadata, schemaVersion: 7 }), 'PostCreated has no schema version 7');
+});
+
+test('a bad payload is refused, naming the field', () => {
+  const reason = reasonOf('PostCreated', { postId: 'not-a-uuid', authorId: alice, text: 'x' }, metadata);
+  assert.match(reason, /^bad PostCreated payload: /);
+  assert.match(reason, 'postId');
+  assert.match(reasonOf('UserRegistered', { ...(validData.UserRegistered as object), birthdate: '04/05/1990' }, metadata), 'birthdate');
+  assert.match(reasonOf('FriendAdded', { userId: alice }, metadata), 'friendId');
+});
+
+test('bad metadata is refused, naming the field', () => {
+  assert.match(reasonOf('PostDeleted', validData.PostDeleted, { ...metadata, occurredAt: 'yesterday' }), /^bad metadata on PostDeleted: [\s\S]*occurredAt/);
+  assert.match(reasonOf('PostDeleted', validData.PostDeleted, { ...metadata, schemaVersion: 0 }), 'schemaVersion');
+  assert.match(reasonOf('PostDeleted', validData.PostDeleted, null), /^bad metadata on PostDeleted/);
+});
+
+test('a friendship has one stream whoever of the two acts', () => {
+  assert.is(friendshipStream(alice, bob), friendshipStream(bob, alice));
+  assert.is(friendshipStream(alice, bob), `friendship-${alice}_${bob}`);
+  assert.is.not(friendshipStream(alice, bob), friendshipStream(alice, post));
+});
+
+test('user and post streams carry their prefix and id', () => {
+  assert.is(userStream(alice), `${streamPrefixes.user}${alice}`);
+  assert.is(postStream(post), `post-${post}`);
+  assert.ok(friendshipStream(alice, bob).startsWith(streamPrefixes.friendship));
+});
+
+test('a feed notification routes by reader and carries the AsyncAPI payload', () => {
+  assert.is(userRoutingKey(bob), `user.${bob}`);
+  const message = { eventId: 'e1', position: '0000000000000001', payload: { postId: post, postText: 'hello', author_user_id: alice } };
+  assert.equal(feedNotificationSchema.parse(message), message);
+  assert.not.ok(feedNotificationSchema.safeParse({ ...message, payload: { postId: post } }).success);
+});
+
+test.run();
