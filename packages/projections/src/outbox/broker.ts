@@ -1,0 +1,40 @@
+import type { Logger } from '@herald/kit';
+import amqp from 'amqplib';
+
+export interface Broker {
+  readonly channel: amqp.ConfirmChannel;
+  /** Resolves when the connection is gone (broker stopped, network lost, or close()). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A confirm channel on a fresh connection, with the durable direct exchange declared. */
+export async function openBroker(url: string, exchange: string, logger: Logger): Promise<Broker> {
+  const connection = await amqp.connect(url);
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  connection.on('error', (error: unknown) => logger.warn({ err: error }, 'outbox: RabbitMQ connection error'));
+  connection.on('close', () => markClosed());
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (error: unknown) => logger.warn({ err: error }, 'outbox: RabbitMQ channel error'));
+    channel.on('close', () => {
+      // A channel closed by the broker leaves the connection useless to us.
+      void connection.close().catch(() => undefined);
+    });
+    await channel.assertExchange(exchange, 'direct', { durable: true });
+    return {
+      channel,
+      closed,
+      async close() {
+        await connection.close().catch(() => undefined);
+        markClosed();
+      },
+    };
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}
