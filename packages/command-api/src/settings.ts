@@ -29,6 +29,11 @@ export const settings = {
   LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
   /** scrypt cost: N = 2^this (15 means 32 MiB and some tens of ms per hash). */
   SCRYPT_LOG2_COST: integer(10, 20, 15),
+  /**
+   * Apply the event store's and the read models' migrations at start (idempotent and
+   * advisory-locked, so several processes may race), so a fresh database just works.
+   */
+  MIGRATE_ON_START: boolean(true),
   /** Attempts of a command whose append keeps losing races before it answers 503. */
   COMMAND_MAX_ATTEMPTS: integer(1, 100, 5),
 } as const;

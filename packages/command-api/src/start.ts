@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@herald/eventstore';
-import { createEventStore } from '@herald/eventstore';
+import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import { createLogger, createOps } from '@herald/kit';
-import { createReadModelQueries } from '@herald/projections';
+import { createReadModelQueries, migrateReadModels } from '@herald/projections';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { startGrpcServer } from './grpc/auth-service.js';
@@ -69,9 +69,13 @@ function listen(server: ReturnType<typeof createServer>, host: string, port: num
  */
 export async function startCommandApi(config: CommandApiConfig, options: StartOptions = {}): Promise<CommandApi> {
   const logger = options.logger ?? createLogger('command-api', config.LOG_LEVEL);
-  const store = options.eventStore ?? (await createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger }));
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle read-model connection failed'));
+  if (config.MIGRATE_ON_START) {
+    if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
+    await migrateReadModels(pool);
+  }
+  const store = options.eventStore ?? (await createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger }));
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
   await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start; requests needing it answer 503 until it is'));

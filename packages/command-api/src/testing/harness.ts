@@ -1,4 +1,3 @@
-import { migrateEventStore } from '@herald/eventstore';
 import { loadConfig } from '@herald/kit';
 import type { TestDatabase } from '@herald/kit/testing';
 import { createTestDatabase, uniqueName } from '@herald/kit/testing';
@@ -29,7 +28,6 @@ export async function startHarness(label: string, env: Record<string, string> = 
     SCRYPT_LOG2_COST: '12',
     ...env,
   });
-  await migrateEventStore(db.url);
   const api = await startCommandApi(config);
   return {
     api,
