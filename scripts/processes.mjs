@@ -152,7 +152,7 @@ async function up() {
       entries.push({ p, pid: running, started: false, exited: () => groupMembers(running).length === 0 });
       continue;
     }
-    const log = openSync(logFile(p), 'a');
+    const log = openSync(logFile(p), 'w');
     const child = startProcess(p, ['ignore', log, log]);
     let exited = false;
     child.on('exit', () => { exited = true; });
