@@ -1,0 +1,67 @@
+import heraldOpenApi from '@herald/contracts/openapi.json' with { type: 'json' };
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { v7 as uuidv7 } from 'uuid';
+import type { Harness } from '../testing/harness.js';
+import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { createRouter } from './app.js';
+import type { Services } from './services.js';
+
+let h: Harness;
+const opsRoutes = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+const methods = ['get', 'put', 'post', 'delete', 'patch'];
+
+function documentedRoutes(doc: { paths: Record<string, object> }): string[] {
+  return Object.entries(doc.paths)
+    .flatMap(([path, item]) => Object.keys(item).filter((m) => methods.includes(m)).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
+}
+
+test.before(async () => {
+  h = await startHarness('command_api_openapi');
+});
+
+test.after(async () => {
+  await h.close();
+});
+
+test('every route the router serves is documented, and every documented route is served', () => {
+  // Only the route table is read: no handler runs, so the services are never touched.
+  const router = createRouter({} as Services);
+  const served = router.stack
+    .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path.replace(/:(\w+)/g, '{$1}')}`))
+    .concat(opsRoutes)
+    .sort();
+  assert.equal(served, documentedRoutes(heraldOpenApi));
+});
+
+test('every documented route answers over HTTP (no 404 route_not_found, no 405)', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  for (const route of documentedRoutes(heraldOpenApi)) {
+    const [method = '', template = ''] = route.split(' ');
+    const path = template.replace(/\{\w+\}/g, uuidv7());
+    const answer = await call(h.baseUrl, method, path, { token: ann.token, ...(method === 'GET' ? {} : { json: {} }) });
+    assert.is.not(answer.body?.error, 'route_not_found', route);
+    assert.is.not(answer.status, 405, route);
+  }
+});
+
+/** The OTUS Highload Architect 1.2.0 routes Herald serves (shared/reference/openapi-otus.json, dialogs excepted). */
+const otusRoutes = [
+  'POST /login', 'POST /user/register', 'GET /user/get/{id}', 'GET /user/search',
+  'PUT /friend/set/{user_id}', 'PUT /friend/delete/{user_id}',
+  'POST /post/create', 'PUT /post/update', 'PUT /post/delete/{id}', 'GET /post/get/{id}', 'GET /post/feed',
+];
+
+test('the OTUS contract is covered: each of its routes, dialogs excepted, is documented', () => {
+  const documented = new Set(documentedRoutes(heraldOpenApi));
+  for (const route of otusRoutes) assert.ok(documented.has(route), `${route} is not in Herald's document`);
+});
+
+test('GET /openapi.json serves the document', async () => {
+  const answer = await call(h.baseUrl, 'GET', '/openapi.json');
+  assert.is(answer.status, 200);
+  assert.equal(answer.body, heraldOpenApi);
+});
+
+test.run();
