@@ -1,4 +1,5 @@
 import type { Logger } from '@herald/kit';
+import { createEsdbEventStore } from './esdb/store.js';
 import type { EventStore } from './port.js';
 import { createPostgresEventStore } from './postgres/store.js';
 
@@ -7,13 +8,13 @@ export interface EventStoreOptions {
   /** An esdb:// URL selects EventStoreDB; otherwise the PostgreSQL store at databaseUrl. */
   readonly eventstoreUrl?: string;
   readonly logger?: Logger;
+  /** Largest data + metadata of one event, in bytes of JSON; 1 MiB by default. */
   readonly maxEventBytes?: number;
 }
 
 /** The configured adapter: EventStoreDB when eventstoreUrl is set, PostgreSQL otherwise. */
 export function createEventStore(options: EventStoreOptions): EventStore {
-  if (options.eventstoreUrl) {
-    throw new Error('EventStoreDB adapter not available yet');
-  }
-  return createPostgresEventStore(options);
+  const { databaseUrl, eventstoreUrl, logger, maxEventBytes } = options;
+  if (eventstoreUrl) return createEsdbEventStore({ connectionString: eventstoreUrl, logger, maxEventBytes });
+  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes });
 }

@@ -9,5 +9,7 @@ export type { EventStoreInputProblem } from './errors.js';
 export { createPostgresEventStore } from './postgres/store.js';
 export type { PostgresEventStoreOptions } from './postgres/store.js';
 export { migrateEventStore } from './postgres/migrations.js';
+export { createEsdbEventStore } from './esdb/store.js';
+export type { EsdbEventStoreOptions } from './esdb/store.js';
 export { createEventStore } from './create.js';
 export type { EventStoreOptions } from './create.js';

@@ -1,3 +1,4 @@
+import { skipBecause } from '@herald/kit/testing';
 import { suite, type Test } from 'uvu';
 import type { EventStore } from '../port.js';
 import { appendingCases } from './contract-append.js';
@@ -34,13 +35,14 @@ export type ContractCases = (test: Test, holder: StoreHolder) => void;
  * Each adapter's test file calls this; an adapter that cannot run here registers the
  * same suites as skipped with its reason instead.
  */
+const themes: readonly [string, ContractCases][] = [
+  ['append', appendingCases],
+  ['read', readingCases],
+  ['subscribe', subscribingCases],
+  ['bad input', badInputCases],
+];
+
 export function eventStoreContract(adapter: string, makeStore: MakeStore, finish?: () => Promise<void>): void {
-  const themes: [string, ContractCases][] = [
-    ['append', appendingCases],
-    ['read', readingCases],
-    ['subscribe', subscribingCases],
-    ['bad input', badInputCases],
-  ];
   for (const [theme, cases] of themes) {
     const test = suite(`${adapter}: ${theme}`);
     const holder = new StoreHolder(makeStore);
@@ -50,6 +52,24 @@ export function eventStoreContract(adapter: string, makeStore: MakeStore, finish
       if (theme === themes[themes.length - 1]?.[0]) await finish?.();
     });
     cases(test, holder);
+    test.run();
+  }
+}
+
+/** Registers every case of the contract as skipped, each printing why. */
+export function skippedEventStoreContract(adapter: string, reason: string): void {
+  for (const [theme, cases] of themes) {
+    const test = suite(`${adapter}: ${theme}`);
+    const skip = (name: string | undefined) => skipBecause({ skip: (title: string) => test.skip(title) }, `${adapter}: ${name ?? ''}`, reason);
+    const noHook = Object.assign(() => undefined, { each: () => undefined });
+    const skipping: Test = Object.assign((name: string) => skip(name), {
+      only: skip,
+      skip,
+      before: noHook,
+      after: noHook,
+      run: () => test.run(),
+    });
+    cases(skipping, new StoreHolder(() => Promise.reject(new Error(reason))));
     test.run();
   }
 }
