@@ -89,9 +89,16 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
   const app = createApp(services, { logger, registry: ops.registry, bodyLimitBytes: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   const handleApi = app.callback();
   const http = createServer((req, res) => {
-    void ops.handle(req, res).then(async (handled) => {
-      if (!handled) await handleApi(req, res);
-    });
+    ops.handle(req, res).then(
+      async (handled) => {
+        if (!handled) await handleApi(req, res);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'ops request failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      },
+    );
   });
   http.keepAliveTimeout = 65_000;
   const httpPort = await listen(http, config.HTTP_HOST, config.HTTP_PORT);

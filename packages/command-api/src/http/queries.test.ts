@@ -1,0 +1,121 @@
+import { loadConfig } from '@herald/kit';
+import { uniqueName } from '@herald/kit/testing';
+import type { Projector } from '@herald/projections';
+import { settings as projectorSettings, startProjector } from '@herald/projections';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { v7 as uuidv7 } from 'uuid';
+import type { Harness } from '../testing/harness.js';
+import { call, registeredUser, startHarness } from '../testing/harness.js';
+
+let h: Harness;
+let projector: Projector;
+
+test.before(async () => {
+  h = await startHarness('command_api_queries');
+  projector = await startProjector(
+    loadConfig(projectorSettings, {
+      DATABASE_URL: h.db.url,
+      PROJECTOR_HOST: '127.0.0.1',
+      PROJECTOR_PORT: '0',
+      FEED_EXCHANGE: uniqueName('herald.feed'),
+      LOG_LEVEL: 'silent',
+    }),
+  );
+});
+
+test.after(async () => {
+  await projector.stop();
+  await h.close();
+});
+
+/** A query that waits for the position a command answered with: read-your-writes. */
+const readAt = (position: string | null, path: string, token?: string) =>
+  call(h.baseUrl, 'GET', path, { headers: position ? { 'x-herald-position': position } : {}, ...(token ? { token } : {}) });
+
+test('a registered user is readable at the position registration answered', async () => {
+  const profile = { first_name: 'Grace', second_name: 'Hopper', birthdate: '1906-12-09', biography: 'COBOL', city: 'New York', password: 'debugging!' };
+  const registered = await call(h.baseUrl, 'POST', '/user/register', { json: profile });
+  const answer = await readAt(registered.headers.get('x-herald-position'), `/user/get/${registered.body.user_id}`);
+  assert.is(answer.status, 200);
+  assert.equal(answer.body, { id: registered.body.user_id, first_name: 'Grace', second_name: 'Hopper', birthdate: '1906-12-09', biography: 'COBOL', city: 'New York' });
+});
+
+test('an unknown user is 404', async () => {
+  const answer = await call(h.baseUrl, 'GET', `/user/get/${uuidv7()}`);
+  assert.is(answer.status, 404);
+  assert.is(answer.body.error, 'user_not_found');
+});
+
+test('search finds users by name prefixes', async () => {
+  const registered = await call(h.baseUrl, 'POST', '/user/register', {
+    json: { first_name: 'Barbara', second_name: 'Liskov', birthdate: '1939-11-07', password: 'substitution' },
+  });
+  const answer = await readAt(registered.headers.get('x-herald-position'), '/user/search?first_name=Barb&last_name=Lis');
+  assert.is(answer.status, 200);
+  assert.ok(answer.body.some((u: { id: string }) => u.id === registered.body.user_id));
+  const none = await call(h.baseUrl, 'GET', '/user/search?first_name=Zzz&last_name=Qqq');
+  assert.equal(none.body, []);
+});
+
+test('search requires both name parts (400 naming the missing one)', async () => {
+  const answer = await call(h.baseUrl, 'GET', '/user/search?first_name=Barb');
+  assert.is(answer.status, 400);
+  assert.match(answer.body.message, 'last_name');
+});
+
+test('a post reads back at its position; updated text shows; a deleted post is 404', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  const created = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'first' }, token: ann.token });
+  const postId: string = created.body;
+  const read = await readAt(created.headers.get('x-herald-position'), `/post/get/${postId}`);
+  assert.equal(read.body, { id: postId, text: 'first', author_user_id: ann.id });
+  const updated = await call(h.baseUrl, 'PUT', '/post/update', { json: { id: postId, text: 'second' }, token: ann.token });
+  assert.is((await readAt(updated.headers.get('x-herald-position'), `/post/get/${postId}`)).body.text, 'second');
+  const deleted = await call(h.baseUrl, 'PUT', `/post/delete/${postId}`, { token: ann.token });
+  const gone = await readAt(deleted.headers.get('x-herald-position'), `/post/get/${postId}`);
+  assert.is(gone.status, 404);
+  assert.is(gone.body.error, 'post_not_found');
+});
+
+test('friendship is symmetric: when Ann adds Bob, each sees the other\'s posts', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  const bob = await registeredUser(h.baseUrl);
+  await call(h.baseUrl, 'PUT', `/friend/set/${bob.id}`, { token: ann.token });
+  const fromBob = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'from bob' }, token: bob.token });
+  const fromAnn = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'from ann' }, token: ann.token });
+  const annFeed = await readAt(fromAnn.headers.get('x-herald-position'), '/post/feed', ann.token);
+  assert.equal(annFeed.body, [{ id: fromBob.body, text: 'from bob', author_user_id: bob.id }]);
+  const bobFeed = await readAt(fromAnn.headers.get('x-herald-position'), '/post/feed', bob.token);
+  assert.equal(bobFeed.body, [{ id: fromAnn.body, text: 'from ann', author_user_id: ann.id }]);
+});
+
+test('the feed pages with offset and limit, newest first; an unfriend empties it', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  const bob = await registeredUser(h.baseUrl);
+  await call(h.baseUrl, 'PUT', `/friend/set/${bob.id}`, { token: ann.token });
+  let position: string | null = null;
+  for (const text of ['one', 'two', 'three']) {
+    position = (await call(h.baseUrl, 'POST', '/post/create', { json: { text }, token: bob.token })).headers.get('x-herald-position');
+  }
+  const page = await readAt(position, '/post/feed?offset=1&limit=1', ann.token);
+  assert.equal(page.body.map((p: { text: string }) => p.text), ['two']);
+  const all = await readAt(position, '/post/feed', ann.token);
+  assert.equal(all.body.map((p: { text: string }) => p.text), ['three', 'two', 'one']);
+  const unfriended = await call(h.baseUrl, 'PUT', `/friend/delete/${ann.id}`, { token: bob.token });
+  assert.equal((await readAt(unfriended.headers.get('x-herald-position'), '/post/feed', ann.token)).body, []);
+});
+
+test('a position the read models do not reach in time is 503 with Retry-After, not stale data', async () => {
+  const answer = await readAt('ffffffffffffffff-ffffffffffffffff', `/user/get/${uuidv7()}`);
+  assert.is(answer.status, 503);
+  assert.is(answer.body.error, 'read_model_behind');
+  assert.is(answer.headers.get('retry-after'), '1');
+});
+
+test('the feed needs a token', async () => {
+  const answer = await call(h.baseUrl, 'GET', '/post/feed');
+  assert.is(answer.status, 401);
+});
+
+test.run();
