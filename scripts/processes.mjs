@@ -11,11 +11,12 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = new URL('..', import.meta.url).pathname;
-const runDir = join(root, '.run');
+// HERALD_RUN_DIR lets a test keep its pids and logs apart from a developer's `make up`.
+const runDir = process.env.HERALD_RUN_DIR ?? join(root, '.run');
 const readyTimeoutMs = Number(process.env.UP_TIMEOUT_MS ?? 90_000);
 const stopGraceMs = Number(process.env.STOP_GRACE_MS ?? 15_000);
 
@@ -158,7 +159,7 @@ async function up() {
     child.on('exit', () => { exited = true; });
     child.unref();
     writeFileSync(pidFile(p), `${child.pid}\n`);
-    console.log(`${p.name}: started (pid ${child.pid}, log .run/${p.name}.log)`);
+    console.log(`${p.name}: started (pid ${child.pid}, log ${relative(root, logFile(p))})`);
     entries.push({ p, pid: child.pid, started: true, exited: () => exited });
   }
   const abort = async (reason) => {
@@ -172,7 +173,7 @@ async function up() {
     await waitReady(entries);
   } catch (error) {
     const tail = existsSync(logFile(error.entry.p)) ? readFileSync(logFile(error.entry.p), 'utf8').trimEnd().split('\n').slice(-40) : [];
-    await abort(`make up failed: ${error.message}\n--- last lines of .run/${error.entry.p.name}.log ---\n${tail.join('\n')}\n--- stopping what was started`);
+    await abort(`make up failed: ${error.message}\n--- last lines of ${relative(root, logFile(error.entry.p))} ---\n${tail.join('\n')}\n--- stopping what was started`);
   }
   console.log(`all ready: ${processes.map((p) => `${p.name} :${p.port}`).join(', ')} (make down stops them)`);
   process.exit(0);
