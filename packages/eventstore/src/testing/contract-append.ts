@@ -103,17 +103,6 @@ export function appendingCases(test: Test, holder: StoreHolder): void {
     assert.is((await store.readStream(stream)).length, 3);
   });
 
-  test('reusing some ids of an earlier append at another revision is a conflict, not a silent no-op', async () => {
-    const { store } = holder;
-    const stream = `${uniquePrefix('reuse')}s`;
-    const events = newEvents(2);
-    await store.append(stream, events, { expectedRevision: 'no_stream' });
-    const error = await failure(() => store.append(stream, [events[1] ?? newEvent(), newEvent()], { expectedRevision: 1n }));
-    assert.instance(error, WrongExpectedVersionError);
-    assert.is((error as WrongExpectedVersionError).actual, 1n);
-    assert.is((await store.readStream(stream)).length, 2);
-  });
-
   test('writers racing on one stream under any all succeed, each with its own revision', async () => {
     const { store } = holder;
     const stream = `${uniquePrefix('race-any')}s`;

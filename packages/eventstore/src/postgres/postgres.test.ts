@@ -1,0 +1,107 @@
+import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
+import type { EventStore } from '../port.js';
+import { failure, newEvents, take, uniquePrefix } from '../testing/helpers.js';
+import { migrateEventStore } from './migrations.js';
+import { openPostgresEventStore, type PostgresEventStoreInternals } from './store.js';
+
+/** What only the PostgreSQL adapter promises, beyond the port's contract. */
+let database: TestDatabase;
+let opened: PostgresEventStoreInternals;
+let store: EventStore;
+let direct: pg.Client;
+
+test.before(async () => {
+  database = await createTestDatabase('eventstore_pg');
+  await Promise.all([migrateEventStore(database.url), migrateEventStore(database.url)]);
+  opened = openPostgresEventStore({ databaseUrl: database.url, pollIntervalMs: 60_000 });
+  store = opened.store;
+  direct = new pg.Client({ connectionString: database.url });
+  await direct.connect();
+});
+
+test.after(async () => {
+  await direct?.end();
+  await store?.close();
+  await database?.drop();
+});
+
+test('migrating again, even from two processes at once, changes nothing', async () => {
+  assert.equal(await migrateEventStore(database.url), []);
+});
+
+test('readers never see an event of a later transaction before one of an earlier transaction still open', async () => {
+  const prefix = uniquePrefix('guard');
+  const subscription = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: [prefix] } });
+  const [early, late] = [newEvents(1), newEvents(1)];
+  await direct.query('BEGIN');
+  await opened.appendWithin(direct, `${prefix}a`, early);
+  await store.append(`${prefix}b`, late);
+  const whileOpen = await store.readAll({ maxCount: 100, filter: { streamPrefixes: [prefix] } });
+  await direct.query('COMMIT');
+  opened.announceAppend();
+  const seen = await take(subscription, 2);
+  await subscription.close();
+  assert.equal(whileOpen.events, [], 'the committed later event waits for the open earlier one');
+  assert.equal(seen.map((e) => e.id), [early[0]?.id, late[0]?.id]);
+});
+
+test('an event of a rolled-back transaction is never seen, and does not hold back the rest', async () => {
+  const prefix = uniquePrefix('rollback');
+  const subscription = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: [prefix] } });
+  const kept = newEvents(2);
+  await direct.query('BEGIN');
+  await opened.appendWithin(direct, `${prefix}a`, newEvents(1));
+  await store.append(`${prefix}b`, kept.slice(0, 1));
+  await direct.query('ROLLBACK');
+  await store.append(`${prefix}b`, kept.slice(1));
+  const seen = await take(subscription, 2);
+  await subscription.close();
+  assert.equal(seen.map((e) => e.id), kept.map((e) => e.id));
+  assert.equal((await store.readAll({ maxCount: 100, filter: { streamPrefixes: [prefix] } })).events.length, 2);
+});
+
+test('a subscriber of another store (another process) is woken by NOTIFY, not only by its poll', async () => {
+  const other = openPostgresEventStore({ databaseUrl: database.url, pollIntervalMs: 60_000 });
+  const prefix = uniquePrefix('notify');
+  try {
+    const subscription = other.store.subscribeToAll({ from: 'end', filter: { streamPrefixes: [prefix] } });
+    const first = take(subscription, 1, 20_000);
+    // The subscriber is idle with a 60 s poll: only a notice can bring it the event in time.
+    const events = newEvents(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await store.append(`${prefix}s`, events);
+    assert.equal((await first).map((e) => e.id), events.map((e) => e.id));
+    await subscription.close();
+  } finally {
+    await other.store.close();
+  }
+});
+
+test('event ids are unique within a stream: reusing one at another revision is a conflict', async () => {
+  const stream = `${uniquePrefix('reuse')}s`;
+  const events = newEvents(2);
+  await store.append(stream, events, { expectedRevision: 'no_stream' });
+  const reused = [events[1], ...newEvents(1)].filter((e) => e !== undefined);
+  const error = await failure(() => store.append(stream, reused, { expectedRevision: 1n }));
+  assert.instance(error, WrongExpectedVersionError);
+  assert.is((error as WrongExpectedVersionError).actual, 1n);
+  assert.is((await store.readStream(stream)).length, 2);
+});
+
+test('an unreachable database is reported as unavailable, never as a driver error', async () => {
+  const url = new URL(database.url);
+  url.pathname = '/herald_t_no_such_database';
+  const broken = openPostgresEventStore({ databaseUrl: url.toString() });
+  try {
+    assert.instance(await failure(() => broken.store.ping()), EventStoreUnavailableError);
+    assert.instance(await failure(() => broken.store.append('s', newEvents(1))), EventStoreUnavailableError);
+  } finally {
+    await broken.store.close();
+  }
+});
+
+test.run();
