@@ -1,6 +1,7 @@
 import { friendshipStream, postStream, userStream } from '@herald/contracts';
 import { createPostgresEventStore } from '@herald/eventstore';
 import type { EventStore } from '@herald/eventstore';
+import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
@@ -11,8 +12,12 @@ let h: Harness;
 let store: EventStore;
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** Every log line of the API, to check that a 500's cause is logged. */
+const logLines: string[] = [];
+
 test.before(async () => {
-  h = await startHarness('command_api_commands');
+  const logger = pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) });
+  h = await startHarness('command_api_commands', {}, { logger });
   store = createPostgresEventStore({ databaseUrl: h.db.url });
 });
 
@@ -135,6 +140,18 @@ test('racing updates of one post all land: none is lost, none is a 500', async (
   const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => call(h.baseUrl, 'PUT', '/post/update', { json: { id: postId, text: `v${i + 1}` }, token: ann.token })));
   assert.equal(answers.map((a) => a.status), Array(5).fill(200));
   assert.is((await types(postStream(postId))).length, 6);
+});
+
+test('a record the code cannot read is a 500: generic message to the client, the cause in the log', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  const postId = uuidv7();
+  await store.append(postStream(postId), [{ id: uuidv7(), type: 'PostCreated', data: { postId, text: 'no author' }, metadata: { schemaVersion: 1, occurredAt: new Date().toISOString() } }]);
+  const answer = await call(h.baseUrl, 'PUT', '/post/update', { json: { id: postId, text: 'x' }, token: ann.token });
+  assert.is(answer.status, 500);
+  assert.equal(answer.body, { message: 'internal error', request_id: answer.headers.get('x-request-id'), code: 50000, error: 'internal' });
+  const logged = logLines.find((line) => line.includes(answer.body.request_id));
+  assert.ok(logged, 'the failure is logged with its request id');
+  assert.match(logged, 'bad PostCreated payload');
 });
 
 test.run();

@@ -29,7 +29,7 @@ test('every route the router serves is documented, and every documented route is
   // Only the route table is read: no handler runs, so the services are never touched.
   const router = createRouter({} as Services);
   const served = router.stack
-    .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path.replace(/:(\w+)/g, '{$1}')}`))
+    .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`))
     .concat(opsRoutes)
     .sort();
   assert.equal(served, documentedRoutes(heraldOpenApi));

@@ -3,7 +3,7 @@ import type { TestDatabase } from '@herald/kit/testing';
 import { createTestDatabase, uniqueName } from '@herald/kit/testing';
 import type { CommandApiConfig } from '../settings.js';
 import { settings } from '../settings.js';
-import type { CommandApi } from '../start.js';
+import type { CommandApi, StartOptions } from '../start.js';
 import { startCommandApi } from '../start.js';
 
 /** A command API of its own for one test file: fresh database, own Redis key prefix, free ports. */
@@ -15,7 +15,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(label: string, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(label);
   const config = loadConfig(settings, {
     DATABASE_URL: db.url,
@@ -28,7 +28,7 @@ export async function startHarness(label: string, env: Record<string, string> = 
     SCRYPT_LOG2_COST: '12',
     ...env,
   });
-  const api = await startCommandApi(config);
+  const api = await startCommandApi(config, options);
   return {
     api,
     db,

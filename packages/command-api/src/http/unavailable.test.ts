@@ -1,0 +1,81 @@
+import { AuthServiceDefinition } from '@herald/contracts/grpc';
+import { loadConfig } from '@herald/kit';
+import { freePort, uniqueName } from '@herald/kit/testing';
+import { ClientError, createChannel, createClient, Status } from 'nice-grpc';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { v7 as uuidv7 } from 'uuid';
+import { settings } from '../settings.js';
+import type { CommandApi } from '../start.js';
+import { startCommandApi } from '../start.js';
+import type { Answer } from '../testing/harness.js';
+import { call, newUser } from '../testing/harness.js';
+
+/** An API whose PostgreSQL (event store and read models) and Redis are all away: nothing listens on their ports. */
+let api: CommandApi;
+let baseUrl: string;
+
+test.before(async () => {
+  const [deadPostgres, deadRedis] = [await freePort(), await freePort()];
+  api = await startCommandApi(
+    loadConfig(settings, {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${deadPostgres}/herald`,
+      REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      MIGRATE_ON_START: 'false',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      REDIS_KEY_PREFIX: `${uniqueName('herald-test.unavailable')}:`,
+      LOG_LEVEL: 'silent',
+      SCRYPT_LOG2_COST: '10',
+    }),
+  );
+  baseUrl = `http://127.0.0.1:${api.httpPort}`;
+});
+
+test.after(async () => {
+  await api.stop();
+});
+
+/** 503 with Retry-After and the table's message: the cause is logged, never shown. */
+function unavailable(answer: Answer, error: string): void {
+  assert.is(answer.status, 503, JSON.stringify(answer.body));
+  assert.is(answer.body.error, error);
+  assert.ok(Number(answer.headers.get('retry-after')) >= 1);
+  assert.not.match(answer.body.message, /ECONNREFUSED|127\.0\.0\.1|connect|stack/i);
+}
+
+test('a command while the event store is away is 503 with Retry-After', async () => {
+  unavailable(await call(baseUrl, 'POST', '/user/register', { json: newUser() }), 'event_store_unavailable');
+});
+
+test('login and authenticated routes while Redis is away are 503 with Retry-After', async () => {
+  unavailable(await call(baseUrl, 'POST', '/login', { json: { id: uuidv7(), password: 'password1' } }), 'session_store_unavailable');
+  unavailable(await call(baseUrl, 'POST', '/post/create', { json: { text: 'x' }, token: 'C'.repeat(43) }), 'session_store_unavailable');
+});
+
+test('a query while the read-model database is away is 503 with Retry-After', async () => {
+  unavailable(await call(baseUrl, 'GET', `/user/get/${uuidv7()}`), 'read_model_unavailable');
+});
+
+test('gRPC ValidateToken while Redis is away is UNAVAILABLE', async () => {
+  const channel = createChannel(`127.0.0.1:${api.grpcPort}`);
+  try {
+    await createClient(AuthServiceDefinition, channel).validateToken({ token: 'D'.repeat(43) });
+    assert.unreachable('expected UNAVAILABLE');
+  } catch (error) {
+    assert.instance(error, ClientError);
+    assert.is((error as ClientError).code, Status.UNAVAILABLE);
+  } finally {
+    channel.close();
+  }
+});
+
+test('the process is alive but not ready', async () => {
+  assert.is((await call(baseUrl, 'GET', '/healthz')).status, 200);
+  const ready = await call(baseUrl, 'GET', '/readyz');
+  assert.is(ready.status, 503);
+  assert.equal(Object.keys(ready.body.checks).sort(), ['eventstore', 'read-models', 'redis']);
+});
+
+test.run();
