@@ -17,13 +17,14 @@ BENCHES := $(sort $(wildcard packages/*/bench/*.ts))
 REPLAY := $(wildcard packages/projections/src/cli/replay.ts)
 MIGRATE := $(if $(MIGRATIONS),migrate)
 
-.PHONY: help deps services test typecheck down status
+.PHONY: help deps services test typecheck down status config-table
 
 help::
 	@echo 'make test        install what is missing, ready the services, run every test (ARGS=<file filter>)'
 	@echo 'make services    ready PostgreSQL, Redis and RabbitMQ (bash infra/services.sh [--check])'
 	@echo 'make deps        pnpm (if missing) and node_modules from the lockfile'
 	@echo 'make typecheck   tsc over every package'
+	@echo 'make config-table  rewrite the README configuration table from the settings'
 
 deps:
 	@command -v pnpm >/dev/null || npm i -g pnpm@$(PNPM_VERSION)
@@ -41,6 +42,9 @@ test:
 
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
+
+config-table: deps
+	@node --import tsx scripts/config-table.ts --write
 
 down:
 	@node scripts/processes.mjs down
