@@ -13,7 +13,9 @@ ARGS ?=
 
 MAINS := $(wildcard packages/command-api/src/main.ts packages/projections/src/main.ts packages/notifier/src/main.ts)
 MIGRATIONS := $(wildcard packages/eventstore/src/cli/migrate.ts packages/projections/src/cli/migrate.ts)
-BENCHES := $(sort $(wildcard packages/*/bench/*.ts))
+# A benchmark is a bench/*.ts that writes a report; helpers it spawns (a baseline server, say) are not run.
+BENCHES := $(sort $(shell grep -l writeBenchReport $(wildcard packages/*/bench/*.ts) /dev/null 2>/dev/null))
+BENCH_TIMEOUT ?= 30m
 REPLAY := $(wildcard packages/projections/src/cli/replay.ts)
 MIGRATE := $(if $(MIGRATIONS),migrate)
 
@@ -78,7 +80,7 @@ help::
 	@echo 'make bench       run every packages/*/bench/*.ts, then one summary table'
 bench: deps services $(MIGRATE)
 	@failed=0; for bench in $(BENCHES); do \
-	  echo "== $$bench"; node --import tsx $$bench || { echo "bench: $$bench failed"; failed=1; }; \
+	  echo "== $$bench"; timeout --kill-after=30s $(BENCH_TIMEOUT) node --import tsx $$bench || { echo "bench: $$bench failed"; failed=1; }; \
 	done; node scripts/bench-summary.mjs; exit $$failed
 endif
 
