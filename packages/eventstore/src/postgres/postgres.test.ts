@@ -64,6 +64,21 @@ test('an event of a rolled-back transaction is never seen, and does not hold bac
   assert.equal((await store.readAll({ maxCount: 100, filter: { streamPrefixes: [prefix] } })).events.length, 2);
 });
 
+test('from the end means after what had committed when subscribing, even behind a transaction still open', async () => {
+  const prefix = uniquePrefix('end-snapshot');
+  const [early, before, after] = [newEvents(1), newEvents(1), newEvents(1)];
+  await direct.query('BEGIN');
+  await opened.appendWithin(direct, `${prefix}a`, early);
+  await store.append(`${prefix}b`, before);
+  const subscription = store.subscribeToAll({ from: 'end', filter: { streamPrefixes: [prefix] } });
+  const seen = take(subscription, 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await direct.query('COMMIT');
+  await store.append(`${prefix}b`, after);
+  assert.equal((await seen).map((e) => e.id), [early[0]?.id, after[0]?.id], 'the open transaction committed after subscribing; the other before');
+  await subscription.close();
+});
+
 test('a subscriber of another store (another process) is woken by NOTIFY, not only by its poll', async () => {
   const other = openPostgresEventStore({ databaseUrl: database.url, pollIntervalMs: 60_000 });
   const prefix = uniquePrefix('notify');

@@ -12,7 +12,7 @@ import { eventColumns, rowPosition, toRecordedEvent, type EventRow } from './row
 const unfilteredSql = `SELECT ${eventColumns()} FROM events
   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  ORDER BY transaction_id, global_position LIMIT $3`;
+  ORDER BY events.transaction_id, events.global_position LIMIT $3`;
 
 /**
  * With a filter, a window of the log is scanned and only the wanted rows come back,

@@ -10,9 +10,9 @@ import { eventColumns, toRecordedEvent, type EventRow } from './rows.js';
  */
 const sql = {
   forwards: `SELECT ${eventColumns()} FROM events
-    WHERE stream_id = $1 AND revision >= $2::bigint ORDER BY revision LIMIT $3`,
+    WHERE stream_id = $1 AND revision >= $2::bigint ORDER BY events.revision LIMIT $3`,
   backwards: `SELECT ${eventColumns()} FROM events
-    WHERE stream_id = $1 AND revision <= $2::bigint ORDER BY revision DESC LIMIT $3`,
+    WHERE stream_id = $1 AND revision <= $2::bigint ORDER BY events.revision DESC LIMIT $3`,
 };
 
 const lastPossibleRevision = (1n << 63n) - 1n;

@@ -7,7 +7,7 @@ import {
 } from '../validation.js';
 import { appendEvents } from './append.js';
 import { translateDriverError, type Queryable } from './driver.js';
-import { headPosition } from './head.js';
+import { endOfLog, headPosition } from './head.js';
 import { readAllEvents } from './read-all.js';
 import { readStreamEvents } from './read-stream.js';
 import { pollingSubscription } from './subscription.js';
@@ -84,7 +84,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       const subscription = pollingSubscription(
         {
           readAll: (at, maxCount, f) => guarded('reading the log', () => readAllEvents(pool, at, maxCount, f)),
-          headPosition: () => guarded('reading the head position', () => headPosition(pool)),
+          endOfLog: () => guarded('reading the end of the log', () => endOfLog(pool)),
           wakeup,
           batchSize: options.subscriptionBatchSize ?? 500,
           pollIntervalMs: options.pollIntervalMs ?? 250,

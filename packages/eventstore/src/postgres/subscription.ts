@@ -1,9 +1,11 @@
-import type { EventFilter, Position, ReadAllResult, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
+import type { EventFilter, ReadAllResult, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
+import { decodePosition } from '../position.js';
+import type { EndOfLog } from './head.js';
 import type { Wakeup } from './wakeup.js';
 
 export interface SubscriptionDeps {
   readonly readAll: (from: StartFrom, maxCount: number, filter: EventFilter | undefined) => Promise<ReadAllResult>;
-  readonly headPosition: () => Promise<Position | null>;
+  readonly endOfLog: () => Promise<EndOfLog>;
   readonly wakeup: Wakeup;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
@@ -23,14 +25,15 @@ export function pollingSubscription(deps: SubscriptionDeps, options: SubscribeOp
   const onAbort = () => abort.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
-  // 'end' means the head when subscribing, not when the consumer first pulls.
-  const start: Promise<StartFrom> =
-    options.from === 'end' ? deps.headPosition().then((head) => (head ? { after: head } : 'start')) : Promise.resolve(options.from);
-  start.catch(() => undefined);
+  // 'end' means the end when subscribing, not when the consumer first pulls.
+  const end = options.from === 'end' ? deps.endOfLog() : undefined;
+  end?.catch(() => undefined);
 
   async function* events(): AsyncGenerator<RecordedEvent> {
     try {
-      let from = await start;
+      const endAt = await end;
+      let from: StartFrom = endAt ? (endAt.head ? { after: endAt.head } : 'start') : options.from;
+      let oldEventsBehind = endAt !== undefined;
       let retryMs = deps.pollIntervalMs;
       while (!abort.signal.aborted) {
         const seen = deps.wakeup.current;
@@ -38,6 +41,11 @@ export function pollingSubscription(deps: SubscriptionDeps, options: SubscribeOp
         from = batch.next;
         for (const event of batch.events) {
           if (abort.signal.aborted) return;
+          if (oldEventsBehind && endAt) {
+            const { high: transactionId } = decodePosition(event.position);
+            if (endAt.committedBefore(transactionId)) continue;
+            oldEventsBehind = transactionId < endAt.horizon;
+          }
           yield event;
         }
         if (!batch.caughtUp) continue;

@@ -1,5 +1,6 @@
+import { eventually } from '@herald/kit/testing';
 import { randomUUID } from 'node:crypto';
-import type { NewEvent, RecordedEvent, Subscription } from '../port.js';
+import type { EventStore, NewEvent, Position, RecordedEvent, Subscription } from '../port.js';
 
 export function newEvent(type = 'Happened', data: unknown = { n: 1 }, metadata?: unknown): NewEvent {
   return { id: randomUUID(), type, data, metadata };
@@ -47,4 +48,16 @@ export async function failure(work: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error('expected an error, but it succeeded');
+}
+
+/**
+ * Waits until readers can see everything up to `position`. The PostgreSQL store shows
+ * an event once every older transaction in the cluster has ended, so a read straight
+ * after an append may not see it yet; headPosition says when it can.
+ */
+export async function visible(store: EventStore, position: Position): Promise<void> {
+  await eventually(async () => {
+    const head = await store.headPosition();
+    return head !== null && head >= position ? true : undefined;
+  }, `the head to reach ${position}`);
 }
