@@ -1,5 +1,6 @@
 import type { loadConfig } from '@herald/kit';
 import { boolean, commonSettings, host, integer, optional, port, text, url } from '@herald/kit';
+import { webSettings } from '@herald/web';
 
 /** Every setting of the command API, read from the environment by `loadConfig`. */
 export const settings = {
@@ -36,6 +37,8 @@ export const settings = {
   MIGRATE_ON_START: boolean(true),
   /** Attempts of a command whose append keeps losing races before it answers 503. */
   COMMAND_MAX_ATTEMPTS: integer(1, 100, 5),
+  /** The web page served at `/` (NOTIFIER_PUBLIC_URL: where browsers reach the notifier). */
+  ...webSettings,
 } as const;
 
 export type CommandApiConfig = ReturnType<typeof loadConfig<typeof settings>>;

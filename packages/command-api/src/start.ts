@@ -5,6 +5,7 @@ import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import { createLogger, createOps } from '@herald/kit';
 import { createReadModelQueries, migrateReadModels } from '@herald/projections';
+import { webPage } from '@herald/web';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { startGrpcServer } from './grpc/auth-service.js';
@@ -87,6 +88,7 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
     { name: 'read-models', check: async () => void (await pool.query('SELECT 1')) },
   ]);
   const app = createApp(services, { logger, registry: ops.registry, bodyLimitBytes: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
+  app.use(webPage({ notifierPublicUrl: config.NOTIFIER_PUBLIC_URL }));
   const handleApi = app.callback();
   const http = createServer((req, res) => {
     ops.handle(req, res).then(

@@ -1,0 +1,85 @@
+// Herald's HTTP API as the page uses it: one fetch wrapper, the session, and the
+// read-your-writes position.
+
+const sessionKey = 'herald.session';
+const positionHeader = 'X-Herald-Position';
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The signed-in user of this tab: {userId, token} or null. Per tab, so two tabs can be two users. */
+export const session = {
+  get() {
+    try {
+      const value = JSON.parse(sessionStorage.getItem(sessionKey) ?? 'null');
+      return value && typeof value.token === 'string' && typeof value.userId === 'string' ? value : null;
+    } catch {
+      return null;
+    }
+  },
+  set(value) {
+    if (value === null) sessionStorage.removeItem(sessionKey);
+    else sessionStorage.setItem(sessionKey, JSON.stringify(value));
+  },
+};
+
+// The log position of this tab's last command. Queries send it back, so the command
+// API answers only once its read models include that command: a post, a new friend or
+// an unfriend shows in the very next read, never a stale one.
+let lastPosition = null;
+
+/** Called when a request answers 401 though a token was sent (the session ended). */
+let onSessionEnded = () => {};
+export function whenSessionEnds(handler) {
+  onSessionEnded = handler;
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const current = session.get();
+  if (current) headers.Authorization = `Bearer ${current.token}`;
+  if (lastPosition) headers[positionHeader] = lastPosition;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && current) onSessionEnded();
+    throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`);
+  }
+  const position = response.headers.get(positionHeader);
+  if (position) lastPosition = position;
+  return data;
+}
+
+export const api = {
+  register: (profile) => request('POST', '/user/register', profile),
+  login: (id, password) => request('POST', '/login', { id, password }),
+  logout: () => request('POST', '/logout'),
+  user: (id) => request('GET', `/user/get/${encodeURIComponent(id)}`),
+  feed: (limit = 50) => request('GET', `/post/feed?offset=0&limit=${limit}`),
+  post: (id) => request('GET', `/post/get/${encodeURIComponent(id)}`),
+  createPost: (text) => request('POST', '/post/create', { text }),
+  updatePost: (id, text) => request('PUT', '/post/update', { id, text }),
+  deletePost: (id) => request('PUT', `/post/delete/${encodeURIComponent(id)}`),
+  addFriend: (id) => request('PUT', `/friend/set/${encodeURIComponent(id)}`),
+  removeFriend: (id) => request('PUT', `/friend/delete/${encodeURIComponent(id)}`),
+  config: () => request('GET', '/web/config.json'),
+  forgetPosition() {
+    lastPosition = null;
+  },
+};

@@ -1,0 +1,69 @@
+// The live feed: a websocket to the notifier's /post/feed/posted, authenticated with
+// the `token` query parameter (browsers cannot set headers on a websocket), which
+// reconnects with backoff for as long as the user stays signed in.
+
+const feedPath = '/post/feed/posted';
+const maxBackoffMs = 30_000;
+
+/** The notifier's URL: the configured one, else the page's host on the notifier's default port. */
+export function notifierUrl(config) {
+  if (config?.notifierUrl) return config.notifierUrl;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.hostname}:${config?.defaultNotifierPort ?? 8090}${feedPath}`;
+}
+
+function isPostedMessage(value) {
+  return value !== null && typeof value === 'object'
+    && typeof value.postId === 'string' && typeof value.postText === 'string' && typeof value.author_user_id === 'string';
+}
+
+/**
+ * Opens the live feed. `onPost({postId, postText, author_user_id})` gets each post;
+ * `onState('connecting' | 'live' | 'offline', reconnected)` follows the connection.
+ * Returns `close()`.
+ */
+export function openLiveFeed(url, token, { onPost, onState }) {
+  let socket;
+  let timer;
+  let failures = 0;
+  let closed = false;
+  let everOpened = false;
+
+  function connect() {
+    const target = new URL(url);
+    target.searchParams.set('token', token);
+    onState('connecting', false);
+    socket = new WebSocket(target);
+    socket.addEventListener('open', () => {
+      failures = 0;
+      onState('live', everOpened);
+      everOpened = true;
+    });
+    socket.addEventListener('message', (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (isPostedMessage(message)) onPost(message);
+    });
+    socket.addEventListener('close', () => {
+      if (closed) return;
+      onState('offline', false);
+      // 1 s, 2 s, 4 s ... up to 30 s, with jitter so a restarted notifier is not stampeded.
+      const delay = Math.min(maxBackoffMs, 1000 * 2 ** failures) * (0.5 + Math.random() / 2);
+      failures += 1;
+      timer = setTimeout(connect, delay);
+    });
+  }
+
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close(1000, 'signed out');
+    },
+  };
+}

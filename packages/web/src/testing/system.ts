@@ -1,0 +1,137 @@
+// The whole of Herald as `make up` starts it: each process is
+// `node --import tsx packages/<pkg>/src/main.ts`, a child in its own process group, here
+// on free ports with a fresh test database, its own exchange and its own Redis prefix.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from '@herald/kit/testing';
+import { createTestDatabase, eventually, freePort, uniqueName } from '@herald/kit/testing';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const stopGraceMs = 15_000;
+const readyTimeoutMs = 90_000;
+
+export interface HeraldProcess {
+  readonly name: string;
+  readonly port: number;
+  /** The last lines it wrote (stdout and stderr), for failure messages. */
+  tail(): string;
+}
+
+export interface HeraldSystem {
+  readonly apiUrl: string;
+  readonly notifierPort: number;
+  /** Starts one more notifier process on its own port; resolves once it is ready. */
+  addNotifier(): Promise<HeraldProcess>;
+  /** Every process's log tail, for a failing test's message. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+interface Running extends HeraldProcess {
+  readonly child: ChildProcess;
+  exited(): boolean;
+}
+
+const started = new Set<Running>();
+
+// Last resort if the test process dies without its test.after: no orphaned processes.
+process.once('exit', () => {
+  for (const p of started) if (!p.exited() && p.child.pid) signalGroup(p.child.pid, 'SIGKILL');
+});
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function launch(name: string, pkg: string, port: number, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('packages', pkg, 'src/main.ts')], {
+    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString('utf8').trimEnd().split('\n'));
+    lines.splice(0, Math.max(0, lines.length - 40));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  const running: Running = { name, port, child, exited: () => exited, tail: () => `--- ${name} (:${port}) ---\n${lines.join('\n')}` };
+  started.add(running);
+  return running;
+}
+
+async function whenReady(p: Running): Promise<void> {
+  await eventually(async () => {
+    if (p.exited()) throw new Error(`${p.name} exited before it was ready\n${p.tail()}`);
+    const response = await fetch(`http://127.0.0.1:${p.port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status === 200 ? true : undefined;
+  }, `${p.name} to answer /readyz on :${p.port}`, readyTimeoutMs).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${p.tail()}`);
+  });
+}
+
+async function stopProcess(p: Running): Promise<void> {
+  const pid = p.child.pid;
+  if (pid === undefined || p.exited()) return;
+  const gone = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  signalGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), stopGraceMs);
+  await gone;
+  clearTimeout(timer);
+  started.delete(p);
+}
+
+/** Starts command-api, projector and notifier as child processes and waits until each is ready. */
+export async function startSystem(label: string): Promise<HeraldSystem> {
+  const database: TestDatabase = await createTestDatabase(label);
+  const [httpPort, grpcPort, projectorPort, notifierPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const common = {
+    DATABASE_URL: database.url,
+    FEED_EXCHANGE: uniqueName('herald.feed'),
+    REDIS_KEY_PREFIX: `${uniqueName(`herald-${label}`)}:`,
+    LOG_LEVEL: 'info',
+  };
+  const notifierEnv = (port: number) => ({ ...common, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: String(port), AUTH_GRPC_ADDRESS: `127.0.0.1:${grpcPort}` });
+  const processes: Running[] = [];
+  const logs = () => processes.map((p) => p.tail()).join('\n');
+  try {
+    processes.push(launch('command-api', 'command-api', httpPort, {
+      ...common,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
+      NOTIFIER_PUBLIC_URL: `ws://127.0.0.1:${notifierPort}/post/feed/posted`,
+    }));
+    processes.push(launch('projector', 'projections', projectorPort, { ...common, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: String(projectorPort) }));
+    processes.push(launch('notifier', 'notifier', notifierPort, notifierEnv(notifierPort)));
+    await Promise.all(processes.map(whenReady));
+  } catch (error) {
+    await Promise.all(processes.map(stopProcess));
+    await database.drop();
+    throw error;
+  }
+  return {
+    apiUrl: `http://127.0.0.1:${httpPort}`,
+    notifierPort,
+    async addNotifier() {
+      const port = await freePort();
+      const notifier = launch(`notifier-${processes.length - 1}`, 'notifier', port, notifierEnv(port));
+      processes.push(notifier);
+      await whenReady(notifier);
+      return notifier;
+    },
+    logs,
+    async stop() {
+      // Reverse order: notifiers and projector before the API their auth and data come from.
+      for (const p of [...processes].reverse()) await stopProcess(p);
+      await database.drop();
+    },
+  };
+}
