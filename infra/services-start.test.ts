@@ -20,6 +20,12 @@ done
 chown postgres:postgres /var/lib/postgresql /var/run/postgresql /var/log/postgresql
 chmod 2775 /var/run/postgresql
 chown rabbitmq:rabbitmq /var/lib/rabbitmq /var/log/rabbitmq
+# The broker's own config stays; its enabled plugins start empty, so the script must enable them.
+env_conf=$(cat /etc/rabbitmq/rabbitmq-env.conf 2>/dev/null); conf=$(cat /etc/rabbitmq/rabbitmq.conf 2>/dev/null)
+mount -t tmpfs tmpfs /etc/rabbitmq
+printf '%s\n' "$env_conf" > /etc/rabbitmq/rabbitmq-env.conf
+printf '%s\n' "$conf" > /etc/rabbitmq/rabbitmq.conf
+chown -R rabbitmq:rabbitmq /etc/rabbitmq
 for step in check-before first second check-after; do
   echo "=== $step"
   case $step in check-*) bash "$1" --check ;; *) bash "$1" ;; esac
@@ -64,10 +70,11 @@ if (unusable) {
     for (const service of ['postgresql', 'redis', 'rabbitmq']) assert.match(step('check-before').output, `${service}: NOT READY: does not answer`);
   });
 
-  test('a first run starts each installed service and creates the databases', () => {
+  test('a first run starts each installed service, enables the plugins, declares the exchange and creates the databases', () => {
     const { output, rc } = step('first');
     assert.is(rc, 0, output);
-    for (const line of ['postgresql: started', 'redis: started', 'rabbitmq: started', 'postgresql: created database herald\n', 'postgresql: created database herald_test\n']) {
+    const expected = ['postgresql: started', 'redis: started', 'rabbitmq: started', 'postgresql: created database herald\n', 'postgresql: created database herald_test\n', 'rabbitmq: enabled plugins rabbitmq_management rabbitmq_consistent_hash_exchange', 'rabbitmq: declared exchange herald.feed'];
+    for (const line of expected) {
       assert.match(output, line);
     }
     assert.match(output, /services ready: postgresql, redis, rabbitmq; changed: /);

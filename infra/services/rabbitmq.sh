@@ -21,36 +21,47 @@ rabbit_start() {
 
 rabbit_install() { apt_install rabbitmq rabbitmq-server; }
 
-management_answers() { curl -fsS -o /dev/null -m 3 -u guest:guest "http://127.0.0.1:$management_port/api/overview"; }
+# The management API answers as guest from loopback (RabbitMQ's default); override if yours differs.
+management_credentials=${RABBITMQ_MANAGEMENT_CREDENTIALS:-guest:guest}
+management_api() {
+  curl -fsS -m 5 -u "$management_credentials" -H 'content-type: application/json' "$@"
+}
+management_answers() { management_api -o /dev/null "http://127.0.0.1:$management_port/api/overview"; }
+
+# Both plugins are running when the management API answers and offers the exchange type.
+plugins_running() {
+  management_api "http://127.0.0.1:$management_port/api/overview" 2>/dev/null | grep -q '"name":"x-consistent-hash"'
+}
 
 rabbit_ready_plugins() {
-  if ! command -v rabbitmq-plugins >/dev/null; then
-    problem rabbitmq "answers, but rabbitmq-plugins is missing here: enable ${rabbit_plugins[*]} on that broker"
-    return 1
-  fi
-  if rabbitmq-plugins -q is_enabled "${rabbit_plugins[@]}" >/dev/null 2>&1; then
+  if plugins_running; then
     say rabbitmq "plugins ${rabbit_plugins[*]} enabled"
     return 0
   fi
   if [ "$mode" = check ]; then problem rabbitmq "plugins ${rabbit_plugins[*]} are not all enabled"; return 1; fi
+  if ! command -v rabbitmq-plugins >/dev/null; then
+    die rabbitmq "answers, but rabbitmq-plugins is missing here: enable ${rabbit_plugins[*]} on that broker"
+  fi
   as_root rabbitmq-plugins -q enable "${rabbit_plugins[@]}" >/dev/null || die rabbitmq "rabbitmq-plugins enable ${rabbit_plugins[*]} failed"
-  wait_for 60 management_answers || die rabbitmq "management API does not answer on :$management_port after enabling it"
+  wait_for 60 plugins_running || die rabbitmq "management API does not answer on :$management_port after enabling ${rabbit_plugins[*]}"
   changed rabbitmq "enabled plugins ${rabbit_plugins[*]}"
 }
 
 # The feed exchange the projector publishes to (it declares it too; this makes it visible
-# in the management UI before the first projector starts).
+# in the management UI before the first projector starts). Declared from the definitions file.
 rabbit_ready_exchange() {
   local found
-  found=$(rabbitmqctl -q list_exchanges name type durable 2>/dev/null | awk '$1 == "herald.feed"') \
-    || { problem rabbitmq "cannot list exchanges with rabbitmqctl"; return 1; }
-  case "$found" in
-    $'herald.feed\tdirect\ttrue') say rabbitmq "exchange herald.feed exists"; return 0 ;;
-    '') ;;
-    *) problem rabbitmq "exchange herald.feed exists but is not a durable direct exchange ($found)"; return 1 ;;
-  esac
+  found=$(management_api "http://127.0.0.1:$management_port/api/exchanges/%2F/herald.feed" 2>/dev/null) || found=''
+  if [ -n "$found" ]; then
+    if grep -q '"type":"direct"' <<<"$found" && grep -q '"durable":true' <<<"$found"; then
+      say rabbitmq "exchange herald.feed exists"
+      return 0
+    fi
+    problem rabbitmq "exchange herald.feed exists but is not a durable direct exchange"
+    return 1
+  fi
   if [ "$mode" = check ]; then problem rabbitmq "exchange herald.feed is missing"; return 1; fi
-  as_root rabbitmqctl -q import_definitions "$here/rabbitmq/definitions.json" >/dev/null \
-    || die rabbitmq "cannot import $here/rabbitmq/definitions.json"
+  management_api -o /dev/null -X POST --data-binary "@$here/rabbitmq/definitions.json" "http://127.0.0.1:$management_port/api/definitions" \
+    || die rabbitmq "cannot import $here/rabbitmq/definitions.json through the management API"
   changed rabbitmq "declared exchange herald.feed"
 }
