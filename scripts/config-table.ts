@@ -35,6 +35,7 @@ const knownPurposes: Record<string, string> = {
   NOTIFIER_HOST: 'Interface of the websocket server (/post/feed/posted) and its /healthz, /readyz, /metrics.',
   NOTIFIER_PORT: 'Port of the websocket server.',
   AUTH_GRPC_ADDRESS: 'host:port of the command API\'s gRPC AuthService, which checks tokens.',
+  NOTIFIER_PUBLIC_URL: 'Websocket URL the web page at / gives browsers for the notifier; unset, ws(s)://<the page\'s host>:8090/post/feed/posted.',
   SESSION_TTL_SECONDS: 'How long a login token stays valid.',
   BODY_LIMIT_BYTES: 'Largest request body accepted (413 beyond).',
   POST_TEXT_MAX_CHARS: 'Longest post text accepted.',
@@ -99,7 +100,8 @@ export async function configRows(): Promise<Row[]> {
 }
 
 export function markdownTable(rows: readonly Row[]): string {
-  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  // Pipes would end the cell; `<x>` outside code spans would read as an HTML tag.
+  const escape = (s: string) => s.replace(/\|/g, '\\|').split('`').map((part, i) => (i % 2 ? part : part.replace(/</g, '\\<'))).join('`');
   const lines = ['| Variable | Process | Default | Accepts | What for |', '| --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     lines.push(`| \`${r.variable}\` | ${r.usedBy.join(', ')} | ${escape(r.fallback)} | ${escape(r.accepts)} | ${escape(r.purpose)} |`);
