@@ -35,10 +35,16 @@ export function pollingSubscription(deps: SubscriptionDeps, options: SubscribeOp
       let from: StartFrom = endAt ? (endAt.head ? { after: endAt.head } : 'start') : options.from;
       let oldEventsBehind = endAt !== undefined;
       let retryMs = deps.pollIntervalMs;
+      let ahead: { seen: number; read: Promise<ReadAllResult> } | undefined;
       while (!abort.signal.aborted) {
-        const seen = deps.wakeup.current;
-        const batch = await deps.readAll(from, deps.batchSize, options.filter);
+        // Notices are counted from when a read begins: one that comes during it means look again.
+        const seen = ahead?.seen ?? deps.wakeup.current;
+        const batch = await (ahead?.read ?? deps.readAll(from, deps.batchSize, options.filter));
         from = batch.next;
+        // While catching up, the next batch is read as this one is handed out: one batch
+        // ahead at most, so a slow consumer still holds the reader back.
+        ahead = batch.caughtUp ? undefined : { seen: deps.wakeup.current, read: deps.readAll(from, deps.batchSize, options.filter) };
+        ahead?.read.catch(() => undefined);
         for (const event of batch.events) {
           if (abort.signal.aborted) return;
           if (oldEventsBehind && endAt) {

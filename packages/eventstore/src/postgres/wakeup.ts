@@ -7,8 +7,7 @@ const reconnectDelayMs = 1000;
 /**
  * Tells subscribers that the log may have grown. Appends announce themselves with a
  * NOTIFY sent after their commit (never inside it: a NOTIFY takes a global lock at
- * commit and would serialise every append); notices coalesce, so at most one is in
- * flight. One LISTEN connection per store hears other processes. Subscribers also
+ * commit and would serialise every append); notices are rate-limited. One LISTEN connection per store hears other processes. Subscribers also
  * poll, so a lost notice only delays them.
  */
 export class Wakeup {
@@ -17,14 +16,15 @@ export class Wakeup {
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private notifying = false;
-  private notifyAgain = false;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private lastNotify = 0;
   private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly connectionString: string,
     private readonly logger: Logger | undefined,
+    private readonly notifyIntervalMs = 10,
   ) {}
 
   /** Counts notices; a subscriber compares it before and after a read. */
@@ -32,25 +32,25 @@ export class Wakeup {
     return this.generation;
   }
 
-  /** After a commit in this process: wake local subscribers now, others by NOTIFY. */
+  /**
+   * After a commit in this process: wake local subscribers now, others by NOTIFY, at
+   * most one per notifyIntervalMs. A NOTIFY is a transaction with its own durable
+   * commit, so one per append would cost as much as the appends themselves.
+   */
   appended(): void {
     this.bump();
-    if (this.closed) return;
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
+    if (this.closed || this.notifyTimer) return;
+    const wait = this.lastNotify + this.notifyIntervalMs - Date.now();
+    if (wait <= 0) this.notify();
+    else this.notifyTimer = setTimeout(() => this.notify(), wait);
+  }
+
+  private notify(): void {
+    this.notifyTimer = undefined;
+    this.lastNotify = Date.now();
     this.pool
       .query(`SELECT pg_notify('${appendedChannel}', '')`)
-      .catch((error: unknown) => this.logger?.warn({ err: error }, 'eventstore: NOTIFY failed; subscribers fall back to polling'))
-      .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.appended();
-        }
-      });
+      .catch((error: unknown) => this.logger?.warn({ err: error }, 'eventstore: NOTIFY failed; subscribers fall back to polling'));
   }
 
   /** Resolves when the generation moves past `seen`, after `timeoutMs`, or on abort. */
@@ -73,6 +73,7 @@ export class Wakeup {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.notifyTimer);
     for (const waiter of [...this.waiters]) waiter();
     await this.listening?.catch(() => undefined);
     const listener = this.listener;
