@@ -103,6 +103,9 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
     );
   });
   http.keepAliveTimeout = 65_000;
+  // A client that stops sending mid-body is cut off instead of holding a socket for minutes.
+  http.requestTimeout = 15_000;
+  http.headersTimeout = 10_000;
   const httpPort = await listen(http, config.HTTP_HOST, config.HTTP_PORT);
   const grpc = await startGrpcServer(config.GRPC_HOST, config.GRPC_PORT, services.sessions, logger);
 
