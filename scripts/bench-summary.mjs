@@ -13,7 +13,7 @@ if (files.length === 0) {
 
 function format(value) {
   if (typeof value !== 'number' || Number.isNaN(value)) return '-';
-  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+  return Math.abs(value) >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
 }
 
 const rows = [];
