@@ -13,6 +13,8 @@ export function createRedis(url: string): Redis {
     commandTimeout: 2_000,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    // Commands issued in the same tick (concurrent requests) go out in one write.
+    enableAutoPipelining: true,
   });
 }
 
