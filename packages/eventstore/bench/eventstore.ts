@@ -58,16 +58,20 @@ async function catchUpPhase(databaseUrl: string, raw: pg.Pool) {
   }
 }
 
-async function torturePhase(databaseUrl: string) {
+/** On a database of its own, so its subscribers read only what its writers wrote. */
+async function torturePhase() {
   log(`torture: ${tortureEvents.toLocaleString('en-US')} events, 16 writers, 5% rollbacks, 2 subscribers (one restarting)`);
+  const database = await createTestDatabase('bench_torture');
+  await migrateEventStore(database.url);
   const result = await runTorture({
-    databaseUrl,
+    databaseUrl: database.url,
     events: tortureEvents,
     writers: 16,
     maxDelayMs: 2,
     onProgress: ({ committed, seen }) => log(`torture: ${committed.toLocaleString('en-US')} committed, subscribers at ${seen.map((n) => n.toLocaleString('en-US')).join(' / ')}`),
   });
-  log(`torture: done in ${(result.durationMs / 1000).toFixed(1)} s, seed ${result.seed}`);
+  log(`torture: done in ${(result.durationMs / 1000).toFixed(1)} s, seed ${result.seed}; subscribers saw ${result.subscribers.map((s) => s.seen).join(' / ')} of ${result.committed}`);
+  await database.drop();
   return result;
 }
 
@@ -80,7 +84,7 @@ try {
   const append32 = await appendPhase(database.url, 32, 1, 'append32');
   const batch100 = await appendPhase(database.url, 8, 100, 'batch100');
   const catchup = await catchUpPhase(database.url, raw);
-  const torture = await torturePhase(database.url);
+  const torture = await torturePhase();
   const skipped = Math.max(...torture.subscribers.map((s) => s.skipped));
   const duplicated = Math.max(...torture.subscribers.map((s) => s.duplicated + s.rolledBackSeen + (torture.sameOrder ? 0 : 1)));
   const append32P99 = percentile(append32.measured.latenciesMs, 99);

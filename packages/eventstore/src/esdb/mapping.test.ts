@@ -1,0 +1,49 @@
+import { WrongExpectedVersionError as DriverWrongExpectedVersionError, StreamNotFoundError as DriverStreamNotFoundError, type AllStreamResolvedEvent } from '@eventstore/db-client';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
+import { toRecordedEvent, translateError } from './mapping.js';
+
+/** The EventStoreDB adapter's translation, checked without a server. */
+function resolved(streamId: string, type: string, revision: unknown): AllStreamResolvedEvent {
+  return {
+    event: {
+      streamId, id: 'f3b6a6a2-3b8b-4d0a-9d4e-1c2b3a4d5e6f', type, revision: revision as bigint, isJson: true,
+      created: new Date(0), data: { a: 1 }, metadata: undefined, position: { commit: 300n, prepare: 200n },
+    },
+  };
+}
+
+test('a driver conflict becomes the port conflict, with no_stream however the server spelled it', () => {
+  const cases: [unknown, unknown][] = [['no_stream', 'no_stream'], [-1n, 'no_stream'], [4n, 4n]];
+  for (const [driverActual, actual] of cases) {
+    const driver = new DriverWrongExpectedVersionError(undefined, { streamName: 'post-1', current: driverActual as bigint, expected: 3n });
+    const error = translateError(driver, 'appending', 'post-1', 3n);
+    assert.instance(error, WrongExpectedVersionError);
+    assert.equal([(error as WrongExpectedVersionError).stream, (error as WrongExpectedVersionError).expected, (error as WrongExpectedVersionError).actual], ['post-1', 3n, actual]);
+  }
+});
+
+test('a missing stream becomes the port not-found; anything else is unavailable', () => {
+  assert.instance(translateError(new DriverStreamNotFoundError(undefined, 'post-1'), 'reading', 'post-1'), StreamNotFoundError);
+  const other = translateError(new Error('14 UNAVAILABLE: connection refused'), 'reading');
+  assert.instance(other, EventStoreUnavailableError);
+  assert.match(other.message, /connection refused/);
+});
+
+test('revisions are coerced to bigint and positions to the port form', () => {
+  const event = toRecordedEvent(resolved('post-1', 'PostCreated', 7));
+  assert.is(event?.revision, 7n);
+  assert.is(event?.position, `${(300).toString(16).padStart(16, '0')}-${(200).toString(16).padStart(16, '0')}`);
+  assert.equal([event?.data, event?.metadata], [{ a: 1 }, null]);
+});
+
+test('system events and unwanted events are dropped', () => {
+  assert.is(toRecordedEvent(resolved('$stats-127.0.0.1:2113', '$statsCollected', 0n)), undefined);
+  assert.is(toRecordedEvent(resolved('post-1', '$metadata', 0n)), undefined);
+  assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostDeleted'] }), undefined);
+  assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { streamPrefixes: ['user-'] }), undefined);
+  assert.ok(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostCreated'], streamPrefixes: ['post-'] }));
+});
+
+test.run();
