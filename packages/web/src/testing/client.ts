@@ -34,6 +34,8 @@ export async function call(apiUrl: string, method: string, path: string, options
 /** A feed socket on one notifier: every message it got, in order. */
 export interface Device {
   readonly received: PostedMessage[];
+  /** Calls `listener` with each message as it arrives (after it is recorded). */
+  onMessage(listener: (message: PostedMessage) => void): void;
   /** Resolves once `count` messages have arrived; returns them. */
   waitFor(count: number, what: string): Promise<PostedMessage[]>;
   close(): Promise<void>;
@@ -43,7 +45,12 @@ export interface Device {
 export async function openDevice(notifierPort: number, token: string): Promise<Device> {
   const socket = new WebSocket(`ws://127.0.0.1:${notifierPort}/post/feed/posted?token=${encodeURIComponent(token)}`);
   const received: PostedMessage[] = [];
-  socket.on('message', (data) => received.push(JSON.parse(data.toString()) as PostedMessage));
+  const listeners: ((message: PostedMessage) => void)[] = [];
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as PostedMessage;
+    received.push(message);
+    for (const listener of listeners) listener(message);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('unexpected-response', (_req, res) => reject(new Error(`the notifier refused the socket: ${res.statusCode}`)));
@@ -51,6 +58,7 @@ export async function openDevice(notifierPort: number, token: string): Promise<D
   });
   return {
     received,
+    onMessage: (listener) => void listeners.push(listener),
     waitFor: (count, what) => eventually(() => (received.length >= count ? [...received] : undefined), what, 20_000),
     async close() {
       if (socket.readyState === WebSocket.CLOSED) return;

@@ -88,8 +88,11 @@ async function stopProcess(p: Running): Promise<void> {
   started.delete(p);
 }
 
-/** Starts command-api, projector and notifier as child processes and waits until each is ready. */
-export async function startSystem(label: string): Promise<HeraldSystem> {
+/**
+ * Starts command-api, projector and notifier as child processes and waits until each is
+ * ready. `overrides` are extra environment variables for every process.
+ */
+export async function startSystem(label: string, overrides: Readonly<Record<string, string>> = {}): Promise<HeraldSystem> {
   const database: TestDatabase = await createTestDatabase(label);
   const [httpPort, grpcPort, projectorPort, notifierPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const common = {
@@ -97,6 +100,7 @@ export async function startSystem(label: string): Promise<HeraldSystem> {
     FEED_EXCHANGE: uniqueName('herald.feed'),
     REDIS_KEY_PREFIX: `${uniqueName(`herald-${label}`)}:`,
     LOG_LEVEL: 'info',
+    ...overrides,
   };
   const notifierEnv = (port: number) => ({ ...common, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: String(port), AUTH_GRPC_ADDRESS: `127.0.0.1:${grpcPort}` });
   const processes: Running[] = [];
