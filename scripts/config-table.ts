@@ -114,13 +114,16 @@ const end = '<!-- config-table:end -->';
 
 const table = markdownTable(await configRows());
 if (process.argv.includes('--write')) {
-  const readmePath = join(root, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const from = readme.indexOf(begin);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md lacks the markers ${begin} ... ${end}`);
-  writeFileSync(readmePath, `${readme.slice(0, from + begin.length)}\n${table}\n${readme.slice(to)}`);
-  console.log(`README.md: configuration table rewritten (${table.split('\n').length - 2} variables)`);
+  // docs/operations.md carries the same table (checked by packages/web/src/docs.test.ts).
+  for (const file of ['README.md', 'docs/operations.md']) {
+    const path = join(root, file);
+    const text = readFileSync(path, 'utf8');
+    const from = text.indexOf(begin);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`${file} lacks the markers ${begin} ... ${end}`);
+    writeFileSync(path, `${text.slice(0, from + begin.length)}\n${table}\n${text.slice(to)}`);
+    console.log(`${file}: configuration table rewritten (${table.split('\n').length - 2} variables)`);
+  }
 } else {
   console.log(table);
 }

@@ -5,9 +5,10 @@ const sessionKey = 'herald.session';
 const positionHeader = 'X-Herald-Position';
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, retryAfterSeconds = null) {
     super(message);
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -38,7 +39,24 @@ export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const readPatienceMs = 15_000;
+
 async function request(method, path, body) {
+  // A read the read models cannot answer yet (503 with Retry-After: they have not caught
+  // up with this tab's last write) is asked again after the pause the server names.
+  const deadline = Date.now() + readPatienceMs;
+  for (;;) {
+    try {
+      return await requestOnce(method, path, body);
+    } catch (error) {
+      if (method !== 'GET' || error.status !== 503 || error.retryAfterSeconds === null || Date.now() > deadline) throw error;
+      await sleep(error.retryAfterSeconds * 1000);
+    }
+  }
+}
+
+async function requestOnce(method, path, body) {
   const headers = { Accept: 'application/json' };
   const current = session.get();
   if (current) headers.Authorization = `Bearer ${current.token}`;
@@ -59,7 +77,8 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     if (response.status === 401 && current) onSessionEnded();
-    throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`);
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
   }
   const position = response.headers.get(positionHeader);
   if (position) lastPosition = position;

@@ -9,7 +9,10 @@ export function nameOf(userId) {
   if (!names.has(userId)) {
     names.set(userId, api.user(userId).then(
       (user) => `${user.first_name} ${user.second_name}`,
-      () => shortId(userId),
+      () => {
+        names.delete(userId); // ask again next time
+        return shortId(userId);
+      },
     ));
   }
   return names.get(userId);

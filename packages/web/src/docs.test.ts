@@ -33,7 +33,7 @@ test('operations.md lists every setting of every process with its default', () =
       else if (!line.includes(` ${fallback} `)) problems.push(`${name}: default should read ${fallback}`);
     }
   }
-  assert.equal(problems, [], 'regenerate the table with `node --import tsx scripts/config-table.ts`');
+  assert.equal(problems, [], 'regenerate the table with `make config-table`');
 });
 
 test('api.md has every error of the command API with its status and code', () => {

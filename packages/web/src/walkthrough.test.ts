@@ -5,7 +5,7 @@ import type { PostedMessage } from '@herald/contracts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Answer, Device } from './testing/client.js';
-import { call, openDevice } from './testing/client.js';
+import { call, openDevice, readWithRetry } from './testing/client.js';
 import type { HeraldProcess, HeraldSystem } from './testing/system.js';
 import { startSystem } from './testing/system.js';
 
@@ -42,7 +42,7 @@ async function command(who: Person, method: string, path: string, body?: unknown
 
 /** A read that sees every command made so far (read-your-writes via X-Herald-Position). */
 async function read(who: Person, path: string): Promise<Answer> {
-  return call(herald().apiUrl, 'GET', path, { token: who.token, position: lastPosition });
+  return readWithRetry(herald().apiUrl, path, { token: who.token, position: lastPosition });
 }
 
 async function post(author: Person, text: string): Promise<PostedMessage> {

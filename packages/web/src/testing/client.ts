@@ -8,6 +8,8 @@ export interface Answer {
   readonly body: unknown;
   /** X-Herald-Position of a command's answer. */
   readonly position: string | null;
+  /** Retry-After of a 429 or 503, in seconds. */
+  readonly retryAfterSeconds: number | null;
 }
 
 export interface CallOptions {
@@ -28,7 +30,27 @@ export async function call(apiUrl: string, method: string, path: string, options
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text), position: response.headers.get('x-herald-position') };
+  const retryAfter = response.headers.get('retry-after');
+  return {
+    status: response.status,
+    body: text === '' ? undefined : JSON.parse(text),
+    position: response.headers.get('x-herald-position'),
+    retryAfterSeconds: retryAfter === null ? null : Number(retryAfter),
+  };
+}
+
+/**
+ * A read as a careful client makes it: a 503 with Retry-After (the read models have not
+ * reached X-Herald-Position yet, on a busy machine) is retried after the pause it asks
+ * for, up to `patienceMs` in all.
+ */
+export async function readWithRetry(apiUrl: string, path: string, options: CallOptions, patienceMs = 30_000): Promise<Answer> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const answer = await call(apiUrl, 'GET', path, options);
+    if (answer.status !== 503 || answer.retryAfterSeconds === null || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, (answer.retryAfterSeconds ?? 1) * 1000));
+  }
 }
 
 /** A feed socket on one notifier: every message it got, in order. */
