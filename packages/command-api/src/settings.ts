@@ -13,6 +13,8 @@ export const settings = {
   /** Prefix of every Redis key this process writes, so deployments (and test files) never share keys. */
   REDIS_KEY_PREFIX: text('herald:'),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
+  /** Connections of the PostgreSQL event store: concurrent appends beyond it queue for one. */
+  EVENTSTORE_POOL_SIZE: integer(1, 1_000, 16),
   /** Trust X-Forwarded-For for the client address (only behind a proxy you run). */
   TRUST_PROXY: boolean(false),
   SESSION_TTL_SECONDS: integer(1, 30 * 86_400, 86_400),
