@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@herald/kit';
-import { uniqueName } from '@herald/kit/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
@@ -8,7 +7,7 @@ import { settings } from '../settings.js';
 import type { CommandApi } from '../start.js';
 import { startCommandApi } from '../start.js';
 import type { Answer, Harness } from '../testing/harness.js';
-import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { call, harnessEnv, registeredUser, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 /** A second API on the same database: one-second sessions, a low per-address limit, X-Forwarded-For trusted. */
@@ -19,13 +18,7 @@ test.before(async () => {
   h = await startHarness('command_api_sessions');
   strict = await startCommandApi(
     loadConfig(settings, {
-      DATABASE_URL: h.db.url,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName('herald-test.strict')}:`,
-      LOG_LEVEL: 'silent',
-      SCRYPT_LOG2_COST: '12',
+      ...harnessEnv(h.db.url),
       SESSION_TTL_SECONDS: '1',
       LOGIN_FAILURES_PER_CLIENT: '3',
       TRUST_PROXY: 'true',
@@ -73,8 +66,9 @@ test('logout revokes the token; other sessions of the user live on', async () =>
 });
 
 test('a token expires after its TTL', async () => {
+  // (That such a token works before it expires is the first test's point; checking it
+  // here too would race the one-second TTL on a busy machine.)
   const ann = await registeredUser(strictUrl);
-  assert.is((await call(strictUrl, 'POST', '/post/create', { json: { text: 'x' }, token: ann.token })).status, 200);
   await sleep(1_500);
   unauthenticated(await call(strictUrl, 'POST', '/post/create', { json: { text: 'x' }, token: ann.token }));
 });

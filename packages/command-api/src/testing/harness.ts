@@ -15,17 +15,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {
-  const db = await createTestDatabase(label);
-  const config = loadConfig(settings, {
-    DATABASE_URL: db.url,
+/** Environment of a further API on the harness's database, with Redis keys of its own. */
+export function harnessEnv(databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     GRPC_PORT: '0',
-    REDIS_KEY_PREFIX: `${uniqueName(`herald-test.${label}`)}:`,
+    REDIS_KEY_PREFIX: `${uniqueName('herald-test.extra')}:`,
     LOG_LEVEL: 'silent',
     // Cheaper hashing keeps the tests quick; the format and the verification path are the same.
     SCRYPT_LOG2_COST: '12',
+  };
+}
+
+export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {
+  const db = await createTestDatabase(label);
+  const config = loadConfig(settings, {
+    ...harnessEnv(db.url),
+    REDIS_KEY_PREFIX: `${uniqueName(`herald-test.${label}`)}:`,
     ...env,
   });
   const api = await startCommandApi(config, options);
