@@ -45,7 +45,11 @@ export interface AppendOptions {
 export interface AppendResult {
   /** The revision of the stream's last event: the expected revision of the next append. */
   readonly nextExpectedRevision: bigint;
-  /** The log position of the last event appended. */
+  /**
+   * The log position of the last event appended. Readers of the log (readAll,
+   * subscribeToAll) may see it a little later than the append returns: once
+   * headPosition() has reached it.
+   */
   readonly position: Position;
 }
 
@@ -72,7 +76,11 @@ export interface ReadAllOptions {
 
 export interface ReadAllResult {
   readonly events: readonly RecordedEvent[];
-  /** Where the next batch starts (after the last event read, or unchanged when none). */
+  /**
+   * Where the next batch starts: after the last event read, or, with a filter, after
+   * the last one looked at (so a filtered batch may hold fewer than maxCount events);
+   * unchanged when there was nothing to read.
+   */
   readonly next: StartFrom;
   /** True when nothing committed is left to read right now. */
   readonly caughtUp: boolean;
@@ -99,6 +107,7 @@ export interface EventStore {
   /** Throws StreamNotFoundError for a stream with no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<ReadAllResult>;
+  /** Throws EventStoreInputError at once for a bad position or filter. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Position of the newest event visible to readers, or null for an empty log. */
   headPosition(): Promise<Position | null>;

@@ -50,6 +50,14 @@ async function readAllWindow(client: EventStoreDBClient, from: StartFrom, maxCou
   return { events, next: lastPosition ? { after: lastPosition } : from, caughtUp: window.seen < maxCount + (skipFirst ? 1 : 0) };
 }
 
+async function positionOfRevision(client: EventStoreDBClient, stream: string, revision: bigint): Promise<Position> {
+  for await (const resolved of client.readStream(stream, { direction: BACKWARDS, fromRevision: revision, maxCount: 1 })) {
+    const p = resolved.event?.position;
+    if (p) return toPortPosition(p);
+  }
+  throw new Error(`no event at revision ${revision} of ${stream}`);
+}
+
 /** How far back from the end headPosition looks past system events. */
 const headScan = 500;
 
@@ -66,8 +74,10 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
       const serialised = serialiseEvents(events, maxEventBytes);
       try {
         const result = await client.appendToStream(name, serialised.map((e, i) => toEventData(e, events[i]?.data)), { expectedRevision: expected });
-        if (!result.position) throw new Error('the server returned no position');
-        return { nextExpectedRevision: BigInt(result.nextExpectedRevision), position: toPortPosition(result.position) };
+        const nextExpectedRevision = BigInt(result.nextExpectedRevision);
+        // Some servers answer an idempotent (repeated) append without a position.
+        const position = result.position ? toPortPosition(result.position) : await positionOfRevision(client, name, nextExpectedRevision);
+        return { nextExpectedRevision, position };
       } catch (error) {
         throw translateError(error, `appending to ${name}`, name, expected);
       }

@@ -39,7 +39,7 @@ interface FilteredRow extends EventRow {
   readonly scanned: number;
 }
 
-async function startPosition(db: Queryable, from: StartFrom): Promise<{ transactionId: bigint; globalPosition: bigint } | undefined> {
+function startPosition(from: StartFrom): { transactionId: bigint; globalPosition: bigint } | undefined {
   if (from === 'start') return { transactionId: 0n, globalPosition: 0n };
   if (from === 'end') return undefined;
   const parts = decodePosition(from.after);
@@ -47,7 +47,7 @@ async function startPosition(db: Queryable, from: StartFrom): Promise<{ transact
 }
 
 export async function readAllEvents(db: Queryable, from: StartFrom, maxCount: number, filter: EventFilter | undefined): Promise<ReadAllResult> {
-  const start = await startPosition(db, from);
+  const start = startPosition(from);
   if (!start) {
     const head = await headPosition(db);
     return { events: [], next: head ? { after: head } : 'start', caughtUp: true };
