@@ -27,7 +27,8 @@ const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
 /** Runs `node --import tsx packages/notifier/src/main.ts` and waits for its `ready` line. */
 export function spawnNotifier(env: Record<string, string>): Promise<NotifierProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
-    env: { ...process.env, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', LOG_LEVEL: 'info', ...env },
+    // `ready` is an info line: the level stays info whatever the caller asks.
+    env: { ...process.env, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -56,6 +57,10 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
       }
     });
     void exited.then((code) => reject(new Error(`notifier exited with ${code} before ready: ${stderr}`)));
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`notifier not ready within 30 s: ${stderr}`));
+    }, 30_000).unref();
   });
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { userRoutingKey, type FeedNotification } from '@herald/contracts';
 
@@ -58,4 +59,23 @@ let counter = 0;
 /** A notification with a fresh event id (or the one given, to simulate a redelivery). */
 export function notification(authorId: string, text: string, eventId = `evt-${process.pid}-${++counter}`): FeedNotification {
   return { eventId, position: String(counter), payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId } };
+}
+
+/** Runs rabbitmqctl (the broker is local in tests); throws with its output on failure. */
+export function rabbitmqctl(...args: string[]): void {
+  const result = spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${result.stderr || result.stdout || result.error?.message}`);
+}
+
+/** Closes this process's RabbitMQ connections from the broker side, as a network fault would. */
+export async function closeConnectionsNamed(connectionName: string): Promise<number> {
+  const connections = await management<Array<{ name: string; client_properties?: { connection_name?: string } }>>('/connections');
+  const targets = connections.filter((c) => c.client_properties?.connection_name === connectionName);
+  for (const c of targets) {
+    await fetch(`${managementUrl}/api/connections/${encodeURIComponent(c.name)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'x-reason': 'test: simulated network fault' },
+    });
+  }
+  return targets.length;
 }
