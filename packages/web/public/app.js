@@ -24,11 +24,21 @@ function setLiveState(state) {
 
 // ---- the feed -------------------------------------------------------------------
 
+// Live posts by arrival, so a feed read that was already on its way when one arrived
+// does not drop it from view.
+const arrivals = [];
+
 async function refreshFeed() {
+  const asked = performance.now();
   try {
     const posts = await api.feed();
-    $('#feed').replaceChildren(...posts.map((post) => postElement(post)));
-    $('#feed-empty').hidden = posts.length > 0;
+    const listed = new Set(posts.map((post) => post.id));
+    const newer = arrivals.filter((a) => a.at > asked && !listed.has(a.post.id)).map((a) => a.post);
+    $('#feed').replaceChildren(
+      ...newer.map((post) => postElement(post, { live: true })),
+      ...posts.map((post) => postElement(post)),
+    );
+    $('#feed-empty').hidden = posts.length + newer.length > 0;
     $('#feed-error').textContent = '';
   } catch (error) {
     $('#feed-error').textContent = `The feed could not be loaded: ${error.message}`;
@@ -37,8 +47,11 @@ async function refreshFeed() {
 
 /** A post pushed by the notifier: on top of the feed, once. */
 function showLivePost({ postId, postText, author_user_id }) {
+  const post = { id: postId, text: postText, author_user_id };
+  arrivals.push({ at: performance.now(), post });
+  if (arrivals.length > 100) arrivals.shift();
   if ($('#feed').querySelector(`[data-post-id="${CSS.escape(postId)}"]`)) return;
-  $('#feed').prepend(postElement({ id: postId, text: postText, author_user_id }, { live: true }));
+  $('#feed').prepend(postElement(post, { live: true }));
   $('#feed-empty').hidden = true;
 }
 
@@ -83,6 +96,7 @@ function signOut(message = '') {
   live = null;
   session.set(null);
   api.forgetPosition();
+  arrivals.length = 0;
   $('#feed').replaceChildren();
   flash(message);
   showSignedOut();
@@ -133,11 +147,11 @@ onSubmit('#friend-form', async (form, { friend }, action) => {
   if (!uuidShape.test(friendId)) throw new Error('A user id looks like 0192f5e4-7c1a-7d3e-9b2f-1c2d3e4f5a6b.');
   if (action === 'remove') await api.removeFriend(friendId);
   else await api.addFriend(friendId);
+  // The command's position rides along, so this read already includes the change.
+  await refreshFeed();
   const name = await nameOf(friendId);
   form.reset();
   say(form, action === 'remove' ? `${name} is no longer your friend.` : `${name} is now your friend.`, 'ok');
-  // The command's position rides along, so this read already includes the change.
-  await refreshFeed();
 });
 
 $('#refresh').addEventListener('click', () => refreshFeed());
