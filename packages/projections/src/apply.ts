@@ -4,6 +4,7 @@ import { saveCheckpoints } from './checkpoints.js';
 import { planBatch, type BatchPlan, type Checkpoints, type EventPlan, type SkippedEvent } from './plan.js';
 import type { Projection } from './projection.js';
 import { liveLockKey } from './schema.js';
+import { forgetPrepared, preparedBatch, type PreparedBatch } from './prepared.js';
 import { identifier, inline } from './sql.js';
 
 /** Which tables a consumer writes: the live schema, or a rebuild's. */
@@ -30,11 +31,16 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
   const client = await pool.connect();
   try {
     try {
-      return await inTransaction(client, target, async (plan) => {
-        await client.query(`${plan.events.flatMap((e) => e.statements.map(inline)).join(';\n')};\n${saveCheckpoints(target.projections, plan.checkpoints)}`);
+      let prepared: PreparedBatch | undefined;
+      const done = await inTransaction(client, target, async (plan) => {
+        prepared = preparedBatch(client, target.schema, plan.events.flatMap((e) => e.statements));
+        await client.query(`${prepared.text};\n${saveCheckpoints(target.projections, plan.checkpoints)}`);
         return outcome(plan, []);
       }, batch);
+      prepared?.commit();
+      return done;
     } catch (error) {
+      await forgetPrepared(client);
       if (!isDataError(error)) throw error;
       return await inTransaction(client, target, (plan) => applyOneByOne(client, target, plan), batch);
     }
@@ -43,13 +49,21 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
   }
 }
 
+/**
+ * Replaying a batch after a crash is safe (checkpoints filter it), so a commit need not
+ * wait for the WAL flush: a lost commit loses its checkpoint with it. Every statement a
+ * projection writes is a handful of index lookups; on tables filling fast (a rebuild)
+ * statistics lag and the planner may pick a scan of a whole table, or JIT-compile a
+ * statement that runs in a millisecond, so both are ruled out.
+ */
+const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off; SET LOCAL plan_cache_mode TO force_generic_plan;
+  SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_seqscan TO off;`;
+
 async function inTransaction(
   client: pg.PoolClient, target: Target, work: (plan: BatchPlan) => Promise<BatchOutcome>, batch: readonly RecordedEvent[],
 ): Promise<BatchOutcome> {
-  // Replaying a batch after a crash is safe (checkpoints filter it), so a commit need
-  // not wait for the WAL flush: a lost commit loses its checkpoint with it.
-  const results = await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public;
-    SET LOCAL synchronous_commit TO off; ${target.live ? `SELECT pg_advisory_xact_lock(${liveLockKey});` : ''}
+  const results = await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public; ${batchSettings}
+    ${target.live ? `SELECT pg_advisory_xact_lock(${liveLockKey});` : ''}
     SELECT projection, position FROM projection_checkpoints FOR UPDATE`);
   try {
     const rows: { projection: string; position: string }[] = (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];

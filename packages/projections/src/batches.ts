@@ -36,6 +36,8 @@ export async function* batches<T>(source: AsyncIterable<T>, max: number): AsyncG
       if (ended) return;
     }
   } finally {
-    await iterator.return?.();
+    // Not awaited: a read may still be pending, and return() would queue behind it.
+    // The source's owner ends that read by closing the source.
+    iterator.return?.()?.catch(() => undefined);
   }
 }

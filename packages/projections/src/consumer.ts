@@ -41,7 +41,11 @@ export async function runConsumer(options: ConsumerOptions): Promise<ConsumerRes
       events += batch.length;
       position = batch.at(-1)?.position ?? position;
       options.onBatch?.(batch, outcome);
-      if (signal?.aborted || (head !== undefined && position !== null && position >= head)) break;
+      if (signal?.aborted || (head !== undefined && position !== null && position >= head)) {
+        // Closing first ends the read started ahead of time, which leaving the loop waits for.
+        await subscription.close();
+        break;
+      }
     }
   } finally {
     await subscription.close();

@@ -5,3 +5,5 @@ export type { ReadModelQueries } from './queries.js';
 export type { UserView } from './projections/users.js';
 export type { PostView } from './projections/posts.js';
 export { migrateReadModels } from './migrate.js';
+export { startProjector } from './projector.js';
+export type { Projector } from './projector.js';

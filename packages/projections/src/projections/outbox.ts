@@ -27,7 +27,7 @@ export const outboxProjection: Projection = {
     return [
       sql(
         `INSERT INTO outbox (event_id, position, reader_id, routing_key, payload)
-         SELECT $1, $2, friend_id, 'user.' || friend_id::text,
+         SELECT $1::text, $2::text, friend_id, 'user.' || friend_id::text,
                 jsonb_build_object('postId', $3::text, 'postText', $4::text, 'author_user_id', $5::text)
          FROM friendships WHERE user_id = $5::uuid ORDER BY friend_id`,
         eventId, position, postId, text, authorId,

@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEventStore, migrateEventStore } from '@herald/eventstore';
+import { createLogger, createOps, type Logger } from '@herald/kit';
+import pg from 'pg';
+import { followLog } from './live.js';
+import { projectorMetrics } from './metrics.js';
+import { migrateReadModels } from './migrate.js';
+import { startOutboxRelay } from './outbox/relay.js';
+import type { ProjectorConfig } from './settings.js';
+
+export interface Projector {
+  stop(): Promise<void>;
+  /** The ops port actually bound (/healthz, /readyz, /metrics). */
+  readonly port: number;
+}
+
+/**
+ * The projector daemon: follows the log into the read models, relays the outbox to
+ * RabbitMQ, and answers health, readiness and metrics on its ops port.
+ */
+export async function startProjector(config: ProjectorConfig, { logger = createLogger('projector') }: { logger?: Logger } = {}): Promise<Projector> {
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
+  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
+  await migrateReadModels(pool);
+  const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
+
+  const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
+  const ops = createOps('projector', [
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+    { name: 'eventstore', check: () => store.ping() },
+    { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
+  ]);
+  const metrics = projectorMetrics(ops.registry);
+  const follower = followLog({
+    store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
+    onBatch: (events, outcome, committedAt) => {
+      metrics.observe(events, outcome, committedAt);
+      if (events.some((e) => e.type === 'PostCreated')) relay.wake();
+    },
+  });
+
+  const server = createServer((req, res) => {
+    ops.handle(req, res).then((handled) => {
+      if (handled) return;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'not found' }));
+    }, (error: unknown) => {
+      logger.error({ err: error }, 'projector: ops request failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const port = await listen(server, config.PROJECTOR_HOST, config.PROJECTOR_PORT);
+
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await follower.stop();
+      await relay.stop();
+      await store.close();
+      await pool.end();
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
