@@ -1,4 +1,7 @@
-import type { RecordedEvent } from '@herald/eventstore';
+import type { AppendResult, EventStore, RecordedEvent } from '@herald/eventstore';
+import type pg from 'pg';
+import { projections } from './projections/list.js';
+import { liveSchema } from './schema.js';
 import type { HeraldEvent } from '@herald/contracts';
 import { v7 as uuid } from 'uuid';
 
@@ -21,4 +24,22 @@ export function eventMaker(start = Date.parse('2026-01-01T00:00:00Z')) {
       createdAt: new Date(start + n * 1000),
     };
   };
+}
+
+/** Appends one Herald event the way the command side does (metadata included). */
+export async function appendEvent(
+  store: EventStore, stream: string, type: HeraldEvent['type'], data: Record<string, unknown>,
+): Promise<AppendResult> {
+  const metadata = { schemaVersion: 1, occurredAt: new Date().toISOString() };
+  return store.append(stream, [{ id: uuid(), type, data, metadata }]);
+}
+
+/** Every row of every replayable read model, sorted: two equal snapshots are equal tables. */
+export async function snapshotReadModels(pool: pg.Pool, schema = liveSchema): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of projections.filter((p) => p.replayable).flatMap((p) => p.tables)) {
+    const { rows } = await pool.query<{ row: string }>(`SELECT t::text AS row FROM ${schema}.${table} t ORDER BY 1`);
+    out[table] = rows.map((r) => r.row);
+  }
+  return out;
 }

@@ -1,0 +1,87 @@
+import { friendshipStream, postStream, userStream } from '@herald/contracts';
+import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
+import { createLogger, loadConfig } from '@herald/kit';
+import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { v7 as uuid } from 'uuid';
+import { startProjector, type Projector } from './projector.js';
+import { createReadModelQueries, type ReadModelQueries } from './queries.js';
+import { settings } from './settings.js';
+import { appendEvent } from './testing.js';
+
+const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const exchange = uniqueName('herald.feed');
+let db: TestDatabase;
+let pool: pg.Pool;
+let store: EventStore;
+let projector: Projector;
+let queries: ReadModelQueries;
+
+const ops = (path: string) => fetch(`http://127.0.0.1:${projector.port}${path}`);
+
+test.before(async () => {
+  db = await createTestDatabase('projections_projector');
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  pool.on('error', () => undefined);
+  await migrateEventStore(pool);
+  store = createEventStore({ databaseUrl: db.url });
+  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
+  projector = await startProjector(config, { logger: createLogger('projector-test', 'silent') });
+  queries = createReadModelQueries(pool);
+});
+
+test.after(async () => {
+  await projector.stop();
+  await store.close();
+  const connection = await amqp.connect(rabbitmqUrl);
+  await (await connection.createChannel()).deleteExchange(exchange);
+  await connection.close();
+  await pool.end();
+  await db.drop();
+});
+
+test('events appended to the log show in the read models once their position is reached', async () => {
+  const [alice, bob, postId] = [uuid(), uuid(), uuid()];
+  await appendEvent(store, userStream(alice), 'UserRegistered', {
+    userId: alice, firstName: 'Alice', secondName: 'Liddell', birthdate: '2000-05-04', biography: 'tea', city: 'Oxford', passwordHash: 'scrypt$x',
+  });
+  await appendEvent(store, friendshipStream(alice, bob), 'FriendAdded', { userId: alice, friendId: bob });
+  const { position } = await appendEvent(store, postStream(postId), 'PostCreated', { postId, authorId: alice, text: 'Down the rabbit hole' });
+  assert.is(await queries.waitForPosition(position, 10_000), true);
+  assert.is((await queries.getUser(alice))?.first_name, 'Alice');
+  assert.equal(await queries.getFeed(bob, 0, 10), [{ id: postId, text: 'Down the rabbit hole', author_user_id: alice }]);
+  assert.ok((await queries.projectedPosition() ?? '') >= position);
+});
+
+test('a post appended live reaches a RabbitMQ consumer of a friend', async () => {
+  const [author, reader, postId] = [uuid(), uuid(), uuid()];
+  const connection = await amqp.connect(rabbitmqUrl);
+  try {
+    const channel = await connection.createChannel();
+    await channel.assertExchange(exchange, 'direct', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, exchange, `user.${reader}`);
+    const bodies: unknown[] = [];
+    await channel.consume(queue, (m) => m && bodies.push(JSON.parse(m.content.toString())), { noAck: true });
+    await appendEvent(store, friendshipStream(author, reader), 'FriendAdded', { userId: reader, friendId: author });
+    const created = await appendEvent(store, postStream(postId), 'PostCreated', { postId, authorId: author, text: 'live' });
+    const body = await eventually(() => bodies[0], 'a notification', 15_000);
+    assert.equal(body, { eventId: (body as { eventId: string }).eventId, position: created.position, payload: { postId, postText: 'live', author_user_id: author } });
+  } finally {
+    await connection.close();
+  }
+});
+
+test('ops endpoints: healthy, ready once every dependency answers, lag in the metrics', async () => {
+  assert.is((await ops('/healthz')).status, 200);
+  await eventually(async () => ((await ops('/readyz')).status === 200 ? true : undefined), 'readiness');
+  const metrics = await (await ops('/metrics')).text();
+  const count = /herald_projector_lag_seconds_count\{[^}]*\} (\d+)/.exec(metrics);
+  assert.ok(count && Number(count[1]) > 0, 'lag observed');
+  assert.is((await ops('/nowhere')).status, 404);
+});
+
+test.run();
