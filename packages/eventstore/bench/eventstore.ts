@@ -16,7 +16,7 @@ const full = process.env.BENCH_FULL === '1';
 const seconds = Number(process.env.BENCH_SECONDS ?? (full ? 30 : 8));
 const tortureEvents = Number(process.env.TORTURE_EVENTS ?? (full ? 1_000_000 : 100_000));
 const streams = 10_000;
-const roundSeconds = 2;
+const roundSeconds = full ? 5 : 3;
 
 const log = (line: string) => console.log(`[eventstore bench] ${line}`);
 const randomStream = (label: string) => `${label}-${Math.floor(Math.random() * streams)}`;
@@ -50,7 +50,7 @@ async function catchUpPhase(databaseUrl: string, raw: pg.Pool) {
     let read = 0;
     for await (const _ of subscription) if (++read >= total) break;
     const measuredSeconds = (performance.now() - started) / 1000;
-    const baseline = await rawCatchUp(raw, 500, total);
+    const baseline = await rawCatchUp(raw, 1000, total);
     log(`catch-up: ${Math.round(read / measuredSeconds).toLocaleString('en-US')} events/s; raw keyset SELECT ${Math.round(baseline.rows / baseline.seconds).toLocaleString('en-US')} rows/s`);
     return { eventsPerSec: read / measuredSeconds, baselineEventsPerSec: baseline.rows / baseline.seconds, events: read };
   } finally {

@@ -96,6 +96,19 @@ test('a subscriber of another store (another process) is woken by NOTIFY, not on
   }
 });
 
+test('closing the store ends its subscriptions and lets the process exit', async () => {
+  const other = openPostgresEventStore({ databaseUrl: database.url });
+  const subscription = other.store.subscribeToAll({ from: 'start' });
+  const iterating = (async () => {
+    let count = 0;
+    for await (const _ of subscription) count += 1;
+    return count;
+  })();
+  await other.store.close();
+  assert.ok((await iterating) >= 0, 'the iteration ended');
+  assert.instance(await failure(() => other.store.ping()), EventStoreUnavailableError);
+});
+
 test('event ids are unique within a stream: reusing one at another revision is a conflict', async () => {
   const stream = `${uniquePrefix('reuse')}s`;
   const events = newEvents(2);

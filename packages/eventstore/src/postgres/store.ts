@@ -20,7 +20,7 @@ export interface PostgresEventStoreOptions {
   readonly maxEventBytes?: number;
   /** Connections in the store's pool; 10 by default. */
   readonly poolSize?: number;
-  /** Events a subscription reads per query; 500 by default. */
+  /** Events a subscription reads per query; 1000 by default. */
   readonly subscriptionBatchSize?: number;
   /** How often an idle subscription looks for events it was not told about; 250 ms by default. */
   readonly pollIntervalMs?: number;
@@ -86,7 +86,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
           readAll: (at, maxCount, f) => guarded('reading the log', () => readAllEvents(pool, at, maxCount, f)),
           endOfLog: () => guarded('reading the end of the log', () => endOfLog(pool)),
           wakeup,
-          batchSize: options.subscriptionBatchSize ?? 500,
+          batchSize: options.subscriptionBatchSize ?? 1000,
           pollIntervalMs: options.pollIntervalMs ?? 250,
         },
         { ...subscribeOptions, from, filter },

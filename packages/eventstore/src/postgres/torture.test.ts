@@ -21,7 +21,7 @@ test.after(async () => {
 });
 
 test('16 writers, 5% rollbacks, 2 subscribers (one restarting): every committed event exactly once, in one order', async () => {
-  const events = Number(process.env.TORTURE_EVENTS ?? 50_000);
+  const events = Number(process.env.TORTURE_EVENTS ?? 30_000);
   const result = await runTorture({ databaseUrl: database.url, events, writers: 16 });
   console.log(`torture: seed ${result.seed}, ${result.committed} committed, ${result.rolledBack} rolled back, ${result.subscribers[1].restarts} restarts, ${result.durationMs} ms`);
   assert.ok(result.committed >= events);
