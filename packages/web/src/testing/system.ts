@@ -1,6 +1,8 @@
 // The whole of Herald as `make up` starts it: each process is
-// `node --import tsx packages/<pkg>/src/main.ts`, a child in its own process group, here
-// on free ports with a fresh test database, its own exchange and its own Redis prefix.
+// `node --import tsx packages/<pkg>/src/main.ts`, here on free ports with a fresh test
+// database, its own exchange and its own Redis prefix. Unlike `make up`, the children
+// stay in the test's process group: a test runner that kills the group on a timeout
+// takes them with it, and nothing is orphaned.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,14 +37,14 @@ interface Running extends HeraldProcess {
 
 const started = new Set<Running>();
 
-// Last resort if the test process dies without its test.after: no orphaned processes.
+// Last resort if the test process exits without its test.after: no orphaned processes.
 process.once('exit', () => {
-  for (const p of started) if (!p.exited() && p.child.pid) signalGroup(p.child.pid, 'SIGKILL');
+  for (const p of started) if (!p.exited() && p.child.pid) signal(p.child.pid, 'SIGKILL');
 });
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, name);
   } catch {
     // already gone
   }
@@ -50,7 +52,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 function launch(name: string, pkg: string, port: number, env: Record<string, string>): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', join('packages', pkg, 'src/main.ts')], {
-    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -81,8 +83,8 @@ async function stopProcess(p: Running): Promise<void> {
   const pid = p.child.pid;
   if (pid === undefined || p.exited()) return;
   const gone = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
-  signalGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), stopGraceMs);
+  signal(pid, 'SIGTERM');
+  const timer = setTimeout(() => signal(pid, 'SIGKILL'), stopGraceMs);
   await gone;
   clearTimeout(timer);
   started.delete(p);
