@@ -26,9 +26,13 @@ mount -t tmpfs tmpfs /etc/rabbitmq
 printf '%s\n' "$env_conf" > /etc/rabbitmq/rabbitmq-env.conf
 printf '%s\n' "$conf" > /etc/rabbitmq/rabbitmq.conf
 chown -R rabbitmq:rabbitmq /etc/rabbitmq
-for step in check-before first second check-after; do
+for step in check-before first second app-stopped check-after; do
   echo "=== $step"
-  case $step in check-*) bash "$1" --check ;; *) bash "$1" ;; esac
+  case $step in
+    check-*) bash "$1" --check ;;
+    app-stopped) rabbitmqctl -q stop_app >/dev/null && bash "$1" ;;
+    *) bash "$1" ;;
+  esac
   echo "=== rc $?"
 done 2>&1
 `;
@@ -53,7 +57,7 @@ function runSteps(): Map<string, { output: string; rc: number }> {
   for (const match of run.stdout.matchAll(/=== (\S+)\n([\s\S]*?)=== rc (\d+)\n/g)) {
     steps.set(match[1] ?? '', { output: match[2] ?? '', rc: Number(match[3]) });
   }
-  assert.is(steps.size, 4, `every step ran:\n${run.stdout}\n${run.stderr}`);
+  assert.is(steps.size, 5, `every step ran:\n${run.stdout}\n${run.stderr}`);
   return steps;
 }
 
@@ -85,6 +89,13 @@ if (unusable) {
     assert.is(rc, 0, output);
     for (const service of ['postgresql', 'redis', 'rabbitmq']) assert.match(output, `${service}: answering`);
     assert.match(output, 'services ready: postgresql, redis, rabbitmq; nothing changed');
+  });
+
+  test('a broker whose app was stopped (node still up) is started again', () => {
+    const { output, rc } = step('app-stopped');
+    assert.is(rc, 0, output);
+    assert.match(output, 'rabbitmq: started');
+    assert.match(output, /services ready: postgresql, redis, rabbitmq; changed: rabbitmq started\n/);
   });
 
   test('--check then reports everything ready', () => {

@@ -14,7 +14,12 @@ rabbit_booted() { timeout 30 rabbitmqctl -q await_startup >/dev/null 2>&1; }
 
 # RabbitMQ takes a while: start it detached, then wait (bounded) until it has booted.
 rabbit_start() {
-  as_root rabbitmq-server -detached || die rabbitmq "rabbitmq-server -detached failed (see /var/log/rabbitmq/)"
+  if timeout 15 rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+    # The Erlang node runs but its app was stopped (rabbitmqctl stop_app): start the app only.
+    as_root rabbitmqctl -q start_app >/dev/null || die rabbitmq "rabbitmqctl start_app failed (see /var/log/rabbitmq/)"
+  else
+    as_root rabbitmq-server -detached || die rabbitmq "rabbitmq-server -detached failed (see /var/log/rabbitmq/)"
+  fi
   wait_for "$start_timeout_s" rabbit_booted \
     || die rabbitmq "did not finish booting within ${start_timeout_s} s (see /var/log/rabbitmq/)"
 }
