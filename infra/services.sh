@@ -43,12 +43,6 @@ as_root() {
   fi
 }
 
-# Runs a command as the service's own user (when we are root), as its packages expect.
-as_user() {
-  local user=$1; shift
-  if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else as_root runuser -u "$user" -- "$@"; fi
-}
-
 # Waits until `$2...` succeeds, at most $1 seconds.
 wait_for() {
   local deadline=$((SECONDS + $1)); shift
