@@ -58,6 +58,7 @@ export function postElement(post, { live = false } = {}) {
 /** Shows a message in a form's error or status line. */
 export function say(form, text, kind = 'error') {
   const line = form.querySelector('.error, .status');
-  line.textContent = text;
+  // The API's messages start in lower case ("wrong user id or password"); a sentence here.
+  line.textContent = text.charAt(0).toUpperCase() + text.slice(1);
   line.dataset.kind = kind;
 }

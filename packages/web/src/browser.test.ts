@@ -130,6 +130,24 @@ if (missing) {
     assert.is(await ada.locator('#feed .post').count(), 0);
     assert.ok(await ada.locator('#feed-empty').isVisible(), 'the empty feed says how to fill it');
     await screenshot(ada, 'web-ada-unfriended');
+  });
+
+  test('log out, a wrong password is refused with a message, the right one logs back in', async () => {
+    const ben = browser?.contexts()[1]?.pages()[0];
+    if (!ben) throw new Error('the pages of the first test are gone');
+    const benId = (await ben.locator('#my-id').textContent())?.trim() ?? '';
+    await ben.getByRole('button', { name: 'Log out' }).click();
+    await ben.locator('#signed-out').waitFor();
+    const form = ben.locator('#login-form');
+    await form.getByLabel('User id').fill(benId);
+    await form.getByLabel('Password').fill('not the password');
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await form.locator('.error', { hasText: 'wrong user id or password' }).waitFor();
+    await screenshot(ben, 'web-ben-wrong-password');
+    await form.getByLabel('Password').fill('correct horse battery');
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await ben.locator('#me-name', { hasText: 'Ben Okafor' }).waitFor();
+    await ben.locator('#live[data-state="live"]').waitFor();
     assert.equal(problems, [], 'no script errors or refused loads in either page');
   });
 }
