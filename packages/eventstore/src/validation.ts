@@ -39,37 +39,51 @@ export function checkExpectedRevision(options: AppendOptions | undefined): Expec
   throw new EventStoreInputError('invalid_revision', `expected revision must be 'any', 'no_stream', 'stream_exists' or a bigint >= 0, got ${String(expected)}`);
 }
 
-/** Why a value would not survive a JSON round trip unchanged, or undefined when it would. */
-function jsonProblem(value: unknown, path: string, seen: Set<object>): string | undefined {
+/**
+ * Why a value would not survive a JSON round trip unchanged, or undefined when it
+ * would. The path is built only on the way back from a problem, so a good value (the
+ * usual case, on every append) costs no string building.
+ */
+function jsonProblem(value: unknown, seen: Set<object>): string | undefined {
   switch (typeof value) {
     case 'string':
-      return value.includes('\u0000') ? `${path} contains NUL` : undefined;
+      return value.includes('\u0000') ? ' contains NUL' : undefined;
     case 'boolean':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${value}`;
-    case 'object': {
-      if (value === null) return undefined;
-      if (seen.has(value)) return `${path} is circular`;
-      const proto = Object.getPrototypeOf(value) as unknown;
-      const isArray = Array.isArray(value);
-      if (!isArray && proto !== Object.prototype && proto !== null) return `${path} is a ${value.constructor?.name ?? 'non-plain object'}`;
-      seen.add(value);
-      for (const [key, item] of Object.entries(value)) {
-        const problem = (key.includes('\u0000') ? `${path} has a key with NUL` : undefined) ?? jsonProblem(item, isArray ? `${path}[${key}]` : `${path}.${key}`, seen);
-        if (problem) return problem;
-      }
-      seen.delete(value);
-      return undefined;
-    }
+      return Number.isFinite(value) ? undefined : ` is ${value}`;
+    case 'object':
+      return value === null ? undefined : objectProblem(value, seen);
     default:
-      return `${path} is ${typeof value}`;
+      return ` is ${typeof value}`;
   }
 }
 
+function objectProblem(value: object, seen: Set<object>): string | undefined {
+  if (seen.has(value)) return ' is circular';
+  const isArray = Array.isArray(value);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!isArray && proto !== Object.prototype && proto !== null) return ` is a ${value.constructor?.name ?? 'non-plain object'}`;
+  seen.add(value);
+  if (isArray) {
+    for (let i = 0; i < value.length; i += 1) {
+      const problem = jsonProblem(value[i], seen);
+      if (problem) return `[${i}]${problem}`;
+    }
+  } else {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const problem = key.includes('\u0000') ? ' has NUL in a key' : jsonProblem((value as Record<string, unknown>)[key], seen);
+      if (problem) return `.${key}${problem}`;
+    }
+  }
+  seen.delete(value);
+  return undefined;
+}
+
 function serialise(value: unknown, what: string): string {
-  const problem = jsonProblem(value, what, new Set());
-  if (problem) throw new EventStoreInputError('not_serialisable', `${problem}: not JSON-serialisable`);
+  const problem = jsonProblem(value, new Set());
+  if (problem) throw new EventStoreInputError('not_serialisable', `${what}${problem}: not JSON-serialisable`);
   return JSON.stringify(value);
 }
 
