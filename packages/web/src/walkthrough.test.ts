@@ -91,6 +91,7 @@ test('the command API serves the web page at / and tells it where the notifier i
   const page = await fetch(`${herald().apiUrl}/`);
   assert.is(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', 'text/html');
+  assert.match(page.headers.get('content-security-policy') ?? '', "script-src 'self'", 'the page runs only its own scripts');
   assert.match(await page.text(), '<title>Herald</title>');
   const config = await call(herald().apiUrl, 'GET', '/web/config.json');
   assert.equal(config.body, { notifierUrl: `ws://127.0.0.1:${herald().notifierPort}/post/feed/posted`, defaultNotifierPort: 8090 });
