@@ -49,6 +49,49 @@ async function newestWanted(client: EventStoreDBClient, filter: EventFilter | un
   return undefined;
 }
 
+interface FollowState {
+  /** The last position delivered: where a resubscription starts. */
+  last: Position | 'start';
+  /** Since when the subscription has been waiting for the server, if it is. */
+  waitingSince: number | undefined;
+  current: AllStreamSubscription | undefined;
+}
+
+/** Hands out one gRPC subscription's events, skipping any at or before the last delivered. */
+async function* deliver(subscription: AllStreamSubscription, state: FollowState, filter: EventFilter | undefined, signal: AbortSignal): AsyncGenerator<RecordedEvent> {
+  const iterator = subscription[Symbol.asyncIterator]();
+  for (;;) {
+    state.waitingSince = Date.now();
+    const next = await iterator.next();
+    state.waitingSince = undefined;
+    if (next.done || signal.aborted) return;
+    const event = toRecordedEvent(next.value, filter);
+    if (!event || (state.last !== 'start' && event.position <= state.last)) continue;
+    state.last = event.position;
+    yield event;
+  }
+}
+
+/**
+ * The watchdog: a subscription that has waited a whole interval while an event it
+ * wants exists beyond the last one delivered has died silently; destroying its stream
+ * makes the follower resubscribe. Returns the function that stops watching.
+ */
+function watchForSilence(deps: EsdbSubscriptionDeps, filter: EventFilter | undefined, state: FollowState): () => void {
+  const timer = setInterval(() => {
+    if (state.waitingSince === undefined || Date.now() - state.waitingSince < deps.watchdogIntervalMs) return;
+    newestWanted(deps.client, filter)
+      .then((newest) => {
+        if (newest && (state.last === 'start' || newest > state.last) && state.waitingSince !== undefined) {
+          deps.logger?.warn({ last: state.last, newest }, 'eventstore: subscription silent while events wait; resubscribing');
+          state.current?.destroy(new Error('watchdog: subscription stopped delivering'));
+        }
+      })
+      .catch(() => undefined);
+  }, Math.max(100, Math.floor(deps.watchdogIntervalMs / 2)));
+  return () => clearInterval(timer);
+}
+
 /**
  * A catch-up subscription that survives its gRPC stream: when the stream fails, ends,
  * or dies silently (the watchdog sees wanted events beyond the last one delivered while
@@ -65,49 +108,28 @@ export function esdbSubscription(deps: EsdbSubscriptionDeps, options: SubscribeO
   start.catch(() => undefined);
 
   async function* events(): AsyncGenerator<RecordedEvent> {
-    let last = await start;
-    let waitingSince: number | undefined;
-    const watchdog = setInterval(() => {
-      if (waitingSince === undefined || Date.now() - waitingSince < deps.watchdogIntervalMs) return;
-      newestWanted(deps.client, options.filter)
-        .then((newest) => {
-          if (newest && (last === 'start' || newest > last) && waitingSince !== undefined) {
-            deps.logger?.warn({ last, newest }, 'eventstore: subscription silent while events wait; resubscribing');
-            current?.destroy(new Error('watchdog: subscription stopped delivering'));
-          }
-        })
-        .catch(() => undefined);
-    }, Math.max(100, Math.floor(deps.watchdogIntervalMs / 2)));
+    const state: FollowState = { last: await start, waitingSince: undefined, current: undefined };
+    const stopWatchdog = watchForSilence(deps, options.filter, state);
     try {
       while (!abort.signal.aborted) {
         const subscription = deps.client.subscribeToAll({
-          fromPosition: last === 'start' ? START : toDriverPosition(last),
+          fromPosition: state.last === 'start' ? START : toDriverPosition(state.last),
           filter: serverFilter(options.filter),
         });
-        current = subscription;
-        const iterator = subscription[Symbol.asyncIterator]();
+        current = state.current = subscription;
         try {
-          for (;;) {
-            waitingSince = Date.now();
-            const next = await iterator.next();
-            waitingSince = undefined;
-            if (next.done || abort.signal.aborted) break;
-            const event = toRecordedEvent(next.value, options.filter);
-            if (!event || (last !== 'start' && event.position <= last)) continue;
-            last = event.position;
-            yield event;
-          }
+          yield* deliver(subscription, state, options.filter, abort.signal);
         } catch (error) {
           if (abort.signal.aborted) return;
           deps.logger?.warn({ err: error }, 'eventstore: subscription to $all failed; resubscribing');
         } finally {
-          waitingSince = undefined;
+          state.waitingSince = undefined;
           await subscription.unsubscribe().catch(() => undefined);
         }
         await pause(resubscribeDelayMs, abort.signal);
       }
     } finally {
-      clearInterval(watchdog);
+      stopWatchdog();
     }
   }
 
