@@ -1,25 +1,44 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
+import { userRoutingKey } from '@herald/contracts';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
-import { startTestAuthServer, type TestAuthServer } from './testing/authServer.js';
+import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { connectFeed, type FeedClient } from './testing/feedClient.js';
 import { metricValue, notifierConfig, testLogger } from './testing/notifiers.js';
 import { bindingsFrom, createTestPublisher, notification, type TestPublisher } from './testing/rabbit.js';
 
 const exchange = uniqueName('herald.feed');
-let auth: TestAuthServer;
+let ids: Identities;
+const users = new Map<string, User>();
 let notifier: Notifier;
 let publisher: TestPublisher;
 let base: string;
 const clients: FeedClient[] = [];
 
-async function connect(userId: string): Promise<FeedClient> {
-  const token = `token-${userId}-${clients.length}`;
-  auth.tokens.set(token, userId);
-  const client = await connectFeed(base, token);
+/** A registered user by first name (registered on first use). */
+async function userNamed(name: string): Promise<User> {
+  let user = users.get(name);
+  if (!user) {
+    user = await ids.register(name);
+    users.set(name, user);
+  }
+  return user;
+}
+
+async function idOf(name: string): Promise<string> {
+  return (await userNamed(name)).id;
+}
+
+async function keyOf(name: string): Promise<string> {
+  return userRoutingKey(await idOf(name));
+}
+
+async function connect(name: string): Promise<FeedClient> {
+  const user = await userNamed(name);
+  const client = await connectFeed(base, user.token);
   clients.push(client);
   return client;
 }
@@ -34,8 +53,8 @@ async function routingKeysBound(): Promise<string[]> {
 }
 
 test.before(async () => {
-  auth = await startTestAuthServer();
-  notifier = await startNotifier(notifierConfig({ AUTH_GRPC_ADDRESS: auth.address, FEED_EXCHANGE: exchange, MAX_CLIENT_FRAME_BYTES: '256' }), { logger: testLogger });
+  ids = await startIdentities('notifier_delivery');
+  notifier = await startNotifier(notifierConfig({ AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange, MAX_CLIENT_FRAME_BYTES: '256' }), { logger: testLogger });
   base = `ws://127.0.0.1:${notifier.port}`;
   publisher = await createTestPublisher(exchange);
 });
@@ -45,13 +64,13 @@ test.after(async () => {
   await notifier?.stop();
   await publisher?.deleteExchange().catch(() => undefined);
   await publisher?.close();
-  await auth?.stop();
+  await ids?.stop();
 });
 
 test('a post for a user reaches every socket of that user as the AsyncAPI Post message', async () => {
   const [phone, laptop] = [await connect('alice'), await connect('alice')];
   const sent = notification('bob', 'hello from bob');
-  await publisher.publish('alice', sent);
+  await publisher.publish(await idOf('alice'), sent);
   for (const device of [phone, laptop]) {
     const [message] = await received(device, 1, 'the post on each device');
     assert.equal(message, { postId: sent.payload.postId, postText: 'hello from bob', author_user_id: 'bob' });
@@ -61,17 +80,17 @@ test('a post for a user reaches every socket of that user as the AsyncAPI Post m
 test('the wire message carries exactly postId, postText and author_user_id', async () => {
   const client = await connect('wire');
   const raw = new Promise<string>((resolve) => client.ws.once('message', (data) => resolve(String(data))));
-  await publisher.publish('wire', notification('bob', 'exact'));
+  await publisher.publish(await idOf('wire'), notification('bob', 'exact'));
   assert.equal(Object.keys(JSON.parse(await raw)).sort(), ['author_user_id', 'postId', 'postText']);
 });
 
 test('posts for other users do not reach a socket', async () => {
   const carol = await connect('carol');
   await connect('dave');
-  await publisher.publish('dave', notification('bob', 'for dave only'));
+  await publisher.publish(await idOf('dave'), notification('bob', 'for dave only'));
   await publisher.publish('nobody-here', notification('bob', 'for a user with no socket'));
   // One queue delivers in order: once carol's own post arrives, the others were handled.
-  await publisher.publish('carol', notification('bob', 'for carol'));
+  await publisher.publish(await idOf('carol'), notification('bob', 'for carol'));
   const messages = await received(carol, 1, "carol's post");
   assert.equal(messages.map((m) => m.postText), ['for carol']);
 });
@@ -79,9 +98,9 @@ test('posts for other users do not reach a socket', async () => {
 test('a redelivered event id is not sent again', async () => {
   const erin = await connect('erin');
   const first = notification('bob', 'once only');
-  await publisher.publish('erin', first);
-  await publisher.publish('erin', { ...first, position: 'later' });
-  await publisher.publish('erin', notification('bob', 'sentinel'));
+  await publisher.publish(await idOf('erin'), first);
+  await publisher.publish(await idOf('erin'), { ...first, position: 'later' });
+  await publisher.publish(await idOf('erin'), notification('bob', 'sentinel'));
   const messages = await received(erin, 2, 'the post and the sentinel');
   assert.equal(messages.map((m) => m.postText), ['once only', 'sentinel']);
   assert.ok((await metricValue(notifier.port, 'notifier_drops_total', 'reason="duplicate"')) >= 1);
@@ -90,31 +109,31 @@ test('a redelivered event id is not sent again', async () => {
 test('one event fanned out to two readers reaches both (dedupe is per reader)', async () => {
   const [frank, grace] = [await connect('frank'), await connect('grace')];
   const shared = notification('bob', 'to both friends');
-  await publisher.publish('frank', shared);
-  await publisher.publish('grace', shared);
+  await publisher.publish(await idOf('frank'), shared);
+  await publisher.publish(await idOf('grace'), shared);
   assert.is((await received(frank, 1, 'frank'))[0]?.postText, 'to both friends');
   assert.is((await received(grace, 1, 'grace'))[0]?.postText, 'to both friends');
 });
 
 test('a malformed message is dropped and the next one still arrives', async () => {
   const heidi = await connect('heidi');
-  await publisher.publishRaw('user.heidi', Buffer.from('{not json'));
-  await publisher.publishRaw('user.heidi', Buffer.from(JSON.stringify({ eventId: 'x' })));
-  await publisher.publish('heidi', notification('bob', 'after the bad ones'));
+  await publisher.publishRaw(await keyOf('heidi'), Buffer.from('{not json'));
+  await publisher.publishRaw(await keyOf('heidi'), Buffer.from(JSON.stringify({ eventId: 'x' })));
+  await publisher.publish(await idOf('heidi'), notification('bob', 'after the bad ones'));
   assert.equal((await received(heidi, 1, 'the good post')).map((m) => m.postText), ['after the bad ones']);
   assert.ok((await metricValue(notifier.port, 'notifier_drops_total', 'reason="malformed"')) >= 2);
 });
 
 test('user.<id> is bound on the first socket and unbound when the last one leaves', async () => {
   const first = await connect('ivan');
-  assert.ok((await routingKeysBound()).includes('user.ivan'), 'bound once the socket is open');
+  assert.ok((await routingKeysBound()).includes(await keyOf('ivan')), 'bound once the socket is open');
   const second = await connect('ivan');
   await first.close();
-  await publisher.publish('ivan', notification('bob', 'still bound'));
+  await publisher.publish(await idOf('ivan'), notification('bob', 'still bound'));
   assert.is((await received(second, 1, 'the post on the remaining socket'))[0]?.postText, 'still bound');
-  assert.ok((await routingKeysBound()).includes('user.ivan'));
+  assert.ok((await routingKeysBound()).includes(await keyOf('ivan')));
   await second.close();
-  await eventually(async () => (!(await routingKeysBound()).includes('user.ivan') ? true : undefined), 'user.ivan to be unbound');
+  await eventually(async () => (!(await routingKeysBound()).includes(await keyOf('ivan')) ? true : undefined), 'user.ivan to be unbound');
 });
 
 test('sockets of one user connecting and leaving concurrently leave the binding right', async () => {
@@ -124,13 +143,14 @@ test('sockets of one user connecting and leaving concurrently leave the binding 
     const keep = burst.slice(0, round % 2);
     await Promise.all(burst.slice(round % 2).sort(() => Math.random() - 0.5).map((c) => c.close()));
     const expected = keep.length > 0;
-    await eventually(async () => (((await routingKeysBound()).includes('user.judy')) === expected ? true : undefined), `binding present = ${expected} after round ${round}`);
+    await eventually(async () => (((await routingKeysBound()).includes(await keyOf('judy'))) === expected ? true : undefined), `binding present = ${expected} after round ${round}`);
     for (const c of keep) await c.close();
-    await eventually(async () => (!(await routingKeysBound()).includes('user.judy') ? true : undefined), 'user.judy unbound');
+    await eventually(async () => (!(await routingKeysBound()).includes(await keyOf('judy')) ? true : undefined), 'user.judy unbound');
   }
   const last = await connect('judy');
-  assert.equal((await routingKeysBound()).filter((k) => k === 'user.judy'), ['user.judy']);
-  await publisher.publish('judy', notification('bob', 'after the flapping'));
+  const judyKey = await keyOf('judy');
+  assert.equal((await routingKeysBound()).filter((k) => k === judyKey), [judyKey]);
+  await publisher.publish(await idOf('judy'), notification('bob', 'after the flapping'));
   assert.is((await received(last, 1, 'the post'))[0]?.postText, 'after the flapping');
 });
 
@@ -138,7 +158,7 @@ test('small frames from clients are ignored; the socket keeps receiving', async 
   const client = await connect('kate');
   client.ws.send('hello server');
   client.ws.send(Buffer.alloc(100));
-  await publisher.publish('kate', notification('bob', 'still here'));
+  await publisher.publish(await idOf('kate'), notification('bob', 'still here'));
   assert.is((await received(client, 1, 'the post'))[0]?.postText, 'still here');
   assert.is(client.ws.readyState, WebSocket.OPEN);
 });
@@ -150,8 +170,7 @@ test('a client frame above the cap closes the socket with 1009', async () => {
 });
 
 test('permessage-deflate is off even when the client offers it', async () => {
-  const token = 'deflate-token';
-  auth.tokens.set(token, 'mallory');
+  const { token } = await userNamed('mallory');
   const ws = new WebSocket(`${base}/post/feed/posted`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: true });
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   assert.is(ws.extensions, '');
@@ -161,7 +180,7 @@ test('permessage-deflate is off even when the client offers it', async () => {
 test('metrics count connections, users, deliveries and bindings', async () => {
   const before = await metricValue(notifier.port, 'notifier_deliveries_total');
   const client = await connect('nina');
-  await publisher.publish('nina', notification('bob', 'counted'));
+  await publisher.publish(await idOf('nina'), notification('bob', 'counted'));
   await received(client, 1, 'the post');
   assert.ok((await metricValue(notifier.port, 'notifier_connections')) >= 1);
   assert.ok((await metricValue(notifier.port, 'notifier_users')) >= 1);

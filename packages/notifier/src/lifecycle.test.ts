@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
+import { userRoutingKey } from '@herald/contracts';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes, heartbeatTimeoutCloseCode } from './codes.js';
 import { startNotifier } from './server.js';
-import { startTestAuthServer, type TestAuthServer } from './testing/authServer.js';
+import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { connectFeed, type FeedClient } from './testing/feedClient.js';
 import { metricValue, notifierConfig, spawnNotifier, testLogger, type NotifierProcess } from './testing/notifiers.js';
 import { bindingsFrom, closeConnectionsNamed, createTestPublisher, notification, type TestPublisher } from './testing/rabbit.js';
@@ -12,15 +13,33 @@ import { bindingsFrom, closeConnectionsNamed, createTestPublisher, notification,
 // One notifier child process for the whole file: the honest shape (its own memory, its
 // own signals). Its close grace is long, so a slow client that wakes up can read its close code.
 const exchange = uniqueName('herald.feed');
-let auth: TestAuthServer;
+let ids: Identities;
+const users = new Map<string, User>();
 let notifier: NotifierProcess;
 let publisher: TestPublisher;
 const clients: FeedClient[] = [];
 
-async function connect(url: string, userId: string): Promise<FeedClient> {
-  const token = `token-${userId}-${clients.length}`;
-  auth.tokens.set(token, userId);
-  const client = await connectFeed(url, token);
+/** A registered user by first name (registered on first use). */
+async function userNamed(name: string): Promise<User> {
+  let user = users.get(name);
+  if (!user) {
+    user = await ids.register(name);
+    users.set(name, user);
+  }
+  return user;
+}
+
+async function idOf(name: string): Promise<string> {
+  return (await userNamed(name)).id;
+}
+
+async function keyOf(name: string): Promise<string> {
+  return userRoutingKey(await idOf(name));
+}
+
+async function connect(url: string, name: string): Promise<FeedClient> {
+  const user = await userNamed(name);
+  const client = await connectFeed(url, user.token);
   clients.push(client);
   return client;
 }
@@ -34,9 +53,9 @@ async function boundKeys(): Promise<string[]> {
 }
 
 test.before(async () => {
-  auth = await startTestAuthServer();
+  ids = await startIdentities('notifier_lifecycle');
   notifier = await spawnNotifier({
-    AUTH_GRPC_ADDRESS: auth.address, FEED_EXCHANGE: exchange, CLOSE_GRACE_MS: '120000',
+    AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange, CLOSE_GRACE_MS: '120000',
     RABBITMQ_RECONNECT_MIN_MS: '50', RABBITMQ_RECONNECT_MAX_MS: '1000',
   });
   publisher = await createTestPublisher(exchange);
@@ -47,19 +66,20 @@ test.after(async () => {
   await notifier?.stop('SIGKILL');
   await publisher?.deleteExchange().catch(() => undefined);
   await publisher?.close();
-  await auth?.stop();
+  await ids?.stop();
 });
 
 test('a client that never reads is closed with 4008 and the process memory stays bounded', async () => {
   const users = Array.from({ length: 8 }, (_, i) => `slow-${i}`);
   const slow = await Promise.all(users.map((u) => connect(notifier.url, u)));
   for (const c of slow) c.ws.pause();
+  const slowIds = await Promise.all(users.map(idOf));
   const rssBefore = await metricValue(notifier.port, 'process_resident_memory_bytes');
   const text = 'x'.repeat(64 * 1024);
   const rounds = 320; // 20 MiB for each of 8 clients: 160 MiB a process without a bound would hold
   let rssPeak = rssBefore;
   for (let round = 0; round < rounds; round += 1) {
-    await Promise.all(users.map((u) => publisher.publish(u, notification('bob', text))));
+    await Promise.all(slowIds.map((id) => publisher.publish(id, notification('bob', text))));
     if (round % 20 === 0) rssPeak = Math.max(rssPeak, await metricValue(notifier.port, 'process_resident_memory_bytes'));
   }
   await eventually(async () => ((await metricValue(notifier.port, 'notifier_drops_total', 'reason="send_buffer_full"')) >= users.length ? true : undefined), 'every slow client to overflow');
@@ -77,7 +97,7 @@ test('a client that never reads is closed with 4008 and the process memory stays
 });
 
 test('a peer that does not answer pings is cut; a live one stays', async () => {
-  const local = await startNotifier(notifierConfig({ AUTH_GRPC_ADDRESS: auth.address, FEED_EXCHANGE: exchange, HEARTBEAT_INTERVAL_MS: '100' }), { logger: testLogger });
+  const local = await startNotifier(notifierConfig({ AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange, HEARTBEAT_INTERVAL_MS: '100' }), { logger: testLogger });
   try {
     const url = `ws://127.0.0.1:${local.port}`;
     const [dead, live] = [await connect(url, 'sleepy'), await connect(url, 'lively')];
@@ -86,7 +106,7 @@ test('a peer that does not answer pings is cut; a live one stays', async () => {
     dead.ws.resume();
     assert.is((await dead.closed).code, heartbeatTimeoutCloseCode);
     assert.is(live.ws.readyState, WebSocket.OPEN);
-    await publisher.publish('lively', notification('bob', 'still alive'));
+    await publisher.publish(await idOf('lively'), notification('bob', 'still alive'));
     assert.is((await received(live, 1, 'the post'))[0]?.postText, 'still alive');
   } finally {
     await local.stop();
@@ -95,17 +115,18 @@ test('a peer that does not answer pings is cut; a live one stays', async () => {
 
 test('when the broker drops the connection, the notifier rebinds and open sockets keep receiving', async () => {
   const [a, b] = [await connect(notifier.url, 'olga'), await connect(notifier.url, 'peter')];
-  const queueBefore = (await bindingsFrom(exchange)).find((x) => x.routingKey === 'user.olga')?.queue;
+  const [olgaKey, peterKey] = [await keyOf('olga'), await keyOf('peter')];
+  const queueBefore = (await bindingsFrom(exchange)).find((x) => x.routingKey === olgaKey)?.queue;
   assert.ok(queueBefore);
   assert.is(await closeConnectionsNamed(`herald-notifier pid ${notifier.child.pid}`), 1);
   await eventually(async () => {
     const rows = await bindingsFrom(exchange);
-    const olga = rows.find((x) => x.routingKey === 'user.olga');
-    const peter = rows.find((x) => x.routingKey === 'user.peter');
+    const olga = rows.find((x) => x.routingKey === olgaKey);
+    const peter = rows.find((x) => x.routingKey === peterKey);
     return olga && peter && olga.queue !== queueBefore && peter.queue === olga.queue ? true : undefined;
   }, 'both users bound again on a new queue');
-  await publisher.publish('olga', notification('bob', 'after the fault'));
-  await publisher.publish('peter', notification('bob', 'after the fault'));
+  await publisher.publish(await idOf('olga'), notification('bob', 'after the fault'));
+  await publisher.publish(await idOf('peter'), notification('bob', 'after the fault'));
   assert.is((await received(a, 1, "olga's post"))[0]?.postText, 'after the fault');
   assert.is((await received(b, 1, "peter's post"))[0]?.postText, 'after the fault');
   assert.ok([a, b].every((c) => c.ws.readyState === WebSocket.OPEN), 'the sockets stayed open');
@@ -113,14 +134,14 @@ test('when the broker drops the connection, the notifier rebinds and open socket
 
 test('SIGTERM closes every socket with 1001, removes the bindings and exits 0', async () => {
   const sockets = [await connect(notifier.url, 'quinn'), await connect(notifier.url, 'quinn'), await connect(notifier.url, 'rose')];
-  assert.ok((await boundKeys()).includes('user.quinn'));
+  assert.ok((await boundKeys()).includes(await keyOf('quinn')));
   const exitCode = await notifier.stop('SIGTERM');
   for (const s of sockets) {
     const { code, reason } = await s.closed;
     assert.is(code, closeCodes.goingAway.code);
     assert.is(reason, closeCodes.goingAway.reason);
   }
-  assert.is(exitCode, 0);
+  assert.is(exitCode, 0, JSON.stringify(notifier.logs.slice(-10)));
   assert.equal(await boundKeys(), []);
   assert.ok(notifier.logs.some((l) => l.msg === 'notifier stopped'));
 });

@@ -17,9 +17,9 @@ export interface NotifierProcess {
   readonly child: ChildProcess;
   /** Lines the process logged, parsed. */
   readonly logs: Array<Record<string, unknown>>;
-  readonly exited: Promise<number | null>;
-  /** Sends the signal and waits for the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+  /** Sends the signal and waits for the exit code (or the signal that ended it). */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
 const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -34,8 +34,13 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   return new Promise((resolve, reject) => {
+    const notReady = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`notifier not ready within 30 s: ${stderr}`));
+    }, 30_000);
+    notReady.unref();
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
@@ -46,6 +51,7 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
       }
       logs.push(entry);
       if (entry.msg === 'ready' && typeof entry.port === 'number') {
+        clearTimeout(notReady);
         const port = entry.port;
         resolve({
           port, url: `ws://127.0.0.1:${port}`, child, logs, exited,
@@ -57,10 +63,6 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
       }
     });
     void exited.then((code) => reject(new Error(`notifier exited with ${code} before ready: ${stderr}`)));
-    setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`notifier not ready within 30 s: ${stderr}`));
-    }, 30_000).unref();
   });
 }
 

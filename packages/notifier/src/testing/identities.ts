@@ -1,0 +1,85 @@
+import { settings as commandApiSettings, startCommandApi, type CommandApi } from '@herald/command-api';
+import { loadConfig } from '@herald/kit';
+import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+
+export interface User {
+  readonly id: string;
+  readonly token: string;
+}
+
+/**
+ * The real command API in this process (fresh test database, its own Redis prefix):
+ * users are registered and logged in over HTTP, and the notifier checks their tokens
+ * with the API's gRPC AuthService, exactly as in production.
+ */
+export interface Identities {
+  readonly apiUrl: string;
+  /** host:port of the API's gRPC AuthService, for AUTH_GRPC_ADDRESS. */
+  readonly authAddress: string;
+  readonly databaseUrl: string;
+  /** Registers a user and logs in once: its id and a session token. */
+  register(firstName: string): Promise<User>;
+  /** One more session (another device) of a registered user. */
+  login(userId: string): Promise<string>;
+  logout(token: string): Promise<void>;
+  /** An authenticated JSON request to the API; throws unless it answers 2xx. */
+  request(method: string, path: string, token: string, body?: unknown): Promise<{ body: unknown; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+const password = 'correct horse battery staple';
+
+export async function startIdentities(label: string, env: Record<string, string> = {}): Promise<Identities> {
+  const database: TestDatabase = await createTestDatabase(label);
+  let api: CommandApi;
+  try {
+    api = await startCommandApi(loadConfig(commandApiSettings, {
+      DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0',
+      REDIS_KEY_PREFIX: `${uniqueName(`herald-notifier-test.${label}`)}:`, LOG_LEVEL: 'silent',
+      // Cheaper hashing keeps the tests quick; the verification path is the same.
+      SCRYPT_LOG2_COST: '12',
+      ...env,
+    }));
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const apiUrl = `http://127.0.0.1:${api.httpPort}`;
+
+  async function request(method: string, path: string, token: string | undefined, body?: unknown) {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    return { body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
+  }
+
+  async function login(userId: string): Promise<string> {
+    const { body } = await request('POST', '/login', undefined, { id: userId, password });
+    return (body as { token: string }).token;
+  }
+
+  return {
+    apiUrl,
+    authAddress: `127.0.0.1:${api.grpcPort}`,
+    databaseUrl: database.url,
+    async register(firstName) {
+      const { body } = await request('POST', '/user/register', undefined, {
+        first_name: firstName, second_name: 'Tester', birthdate: '1990-01-01', biography: 'notifier tests', city: 'Testville', password,
+      });
+      const id = (body as { user_id: string }).user_id;
+      return { id, token: await login(id) };
+    },
+    login,
+    async logout(token) {
+      await request('POST', '/logout', token);
+    },
+    request: (method, path, token, body) => request(method, path, token, body),
+    async stop() {
+      await api.stop();
+      await database.drop();
+    },
+  };
+}
