@@ -1,5 +1,8 @@
 import type { AppendResult, EventStore, RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
+import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
+import { runConsumer } from './consumer.js';
+import { freshSchemaSql } from './migrate.js';
 import { projections } from './projections/list.js';
 import { liveSchema } from './schema.js';
 import type { HeraldEvent } from '@herald/contracts';
@@ -42,4 +45,20 @@ export async function snapshotReadModels(pool: pg.Pool, schema = liveSchema): Pr
     out[table] = rows.map((r) => r.row);
   }
   return out;
+}
+
+/**
+ * The read models built by the consumer from the start of the log into a schema of their
+ * own, up to at least `upTo` (the log's visible head can lag the newest append for a
+ * moment, since its read guard counts every running transaction of the cluster).
+ */
+export async function buildFromScratch(store: EventStore, pool: pg.Pool, schema: string, upTo: string): Promise<void> {
+  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)}; COMMIT`);
+  const target = { schema, projections, live: false };
+  const deadline = Date.now() + 60_000;
+  while (lowestCheckpoint(projections, await readCheckpoints(pool, schema)) < upTo) {
+    if (Date.now() > deadline) throw new Error(`the log did not reach ${upTo}`);
+    await runConsumer({ store, pool, target, untilCaughtUp: true, batchSize: 500 });
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
