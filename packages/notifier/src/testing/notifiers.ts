@@ -11,7 +11,7 @@ export function notifierConfig(env: Record<string, string>): NotifierConfig {
   return loadConfig(settings, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env });
 }
 
-export interface NotifierProcess {
+export interface HeraldProcess {
   readonly port: number;
   readonly url: string;
   readonly child: ChildProcess;
@@ -22,13 +22,26 @@ export interface NotifierProcess {
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
-const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
+export type NotifierProcess = HeraldProcess;
+
+const notifierMain = fileURLToPath(new URL('../main.ts', import.meta.url));
+const projectorMain = fileURLToPath(new URL('../../../projections/src/main.ts', import.meta.url));
 
 /** Runs `node --import tsx packages/notifier/src/main.ts` and waits for its `ready` line. */
 export function spawnNotifier(env: Record<string, string>): Promise<NotifierProcess> {
+  return spawnReady('notifier', notifierMain, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env });
+}
+
+/** Runs the projector daemon (`packages/projections/src/main.ts`) the same way. */
+export function spawnProjector(env: Record<string, string>): Promise<HeraldProcess> {
+  return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', ...env });
+}
+
+/** A Herald main.ts as a child process, resolved once it logs `ready` with its port. */
+function spawnReady(name: string, mainPath: string, env: Record<string, string>): Promise<HeraldProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
     // `ready` is an info line: the level stays info whatever the caller asks.
-    env: { ...process.env, NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -38,7 +51,7 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
   return new Promise((resolve, reject) => {
     const notReady = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`notifier not ready within 30 s: ${stderr}`));
+      reject(new Error(`${name} not ready within 30 s: ${stderr}`));
     }, 30_000);
     notReady.unref();
     const lines = createInterface({ input: child.stdout! });
@@ -62,7 +75,7 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
         });
       }
     });
-    void exited.then((code) => reject(new Error(`notifier exited with ${code} before ready: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`${name} exited with ${code} before ready: ${stderr}`)));
   });
 }
 
