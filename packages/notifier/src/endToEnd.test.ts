@@ -44,7 +44,11 @@ test.before(async () => {
   projector = await spawnProjector({ DATABASE_URL: ids.databaseUrl, FEED_EXCHANGE: exchange });
   const env = { AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange };
   [notifierA, notifierB] = await Promise.all([spawnNotifier(env), spawnNotifier(env)]);
-  [reader, friend1, friend2, stranger, strangersFriend] = await Promise.all(['Reader', 'Friend', 'Other', 'Stranger', 'Pal'].map((n) => ids.register(n)));
+  reader = await ids.register('Reader');
+  friend1 = await ids.register('Friend');
+  friend2 = await ids.register('Other');
+  stranger = await ids.register('Stranger');
+  strangersFriend = await ids.register('Pal');
   await befriend(reader, friend1);
   await befriend(friend2, reader); // friendship is symmetric, whoever asks
   await befriend(stranger, strangersFriend);
