@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@herald/eventstore';
 import { createEventStore, createPostgresEventStore, migrateEventStore } from '@herald/eventstore';
@@ -85,7 +86,10 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
   const store = options.eventStore ?? openEventStore(config, logger);
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
-  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start; requests needing it answer 503 until it is'));
+  // Waited for briefly, not for ever: until Redis answers, requests needing it answer 503.
+  const connected = redis.connect().then(() => 'ready' as const, (error: unknown) => error);
+  const outcome = await Promise.race([connected, sleep(3_000, 'not ready within 3 s', { ref: false })]);
+  if (outcome !== 'ready') logger.warn({ err: outcome }, 'redis not reachable at start; requests needing it answer 503 until it is');
 
   const services = servicesFor(config, store, redis, pool);
   const ops = createOps('command-api', [
