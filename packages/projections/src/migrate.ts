@@ -25,8 +25,17 @@ export async function migrateReadModels(pool: pg.Pool): Promise<string[]> {
   return migrate(pool, migrationOwner, readModelMigrations);
 }
 
-/** A fresh, empty schema holding the given projections' tables, for a rebuild to fill. */
+/**
+ * A fresh, empty schema holding the given projections' tables, for a rebuild to fill.
+ * Unlogged: a half-built rebuild is worth nothing after a crash, so filling it need not
+ * write the WAL row by row; `loggedSql` turns the tables into ordinary ones before the swap.
+ */
 export function freshSchemaSql(schema: string, built: readonly Projection[]): string {
-  return `DROP SCHEMA IF EXISTS ${identifier(schema)} CASCADE; CREATE SCHEMA ${identifier(schema)};
-    ${inSchema(schema, [checkpointsDdl, ...built.map((p) => p.ddl)].join('\n'))}`;
+  const ddl = [checkpointsDdl, ...built.map((p) => p.ddl)].join('\n').replaceAll('CREATE TABLE', 'CREATE UNLOGGED TABLE');
+  return `DROP SCHEMA IF EXISTS ${identifier(schema)} CASCADE; CREATE SCHEMA ${identifier(schema)}; ${inSchema(schema, ddl)}`;
+}
+
+/** Makes a rebuilt schema's tables durable (one bulk write each) before they go live. */
+export function loggedSql(schema: string, built: readonly Projection[]): string {
+  return built.flatMap((p) => p.tables).map((t) => `ALTER TABLE ${identifier(schema)}.${identifier(t)} SET LOGGED;`).join('\n');
 }

@@ -5,16 +5,15 @@ import { sql, type Statement } from '../sql.js';
 import type { PostView } from './posts.js';
 import { isUuid } from './values.js';
 
-/** Each reader keeps (and is served) the newest posts up to this many. */
+/** Each reader is served the newest posts up to this many. */
 export const feedCap = 1000;
-/** Trimming waits for this many extra rows, so it runs once per 100 posts, not per post. */
-const trimSlack = 100;
+/** One post in this many trims its readers' feeds back to the cap (see trim). */
+const trimEvery = 50;
 
 /**
  * Fan-out on write: one row per (reader, post), ordered newest first by the post's
  * commit time in the log, ties broken by post id. Text is not copied: the query joins
- * `posts`, so an update shows everywhere at once. `feed_sizes` counts rows per reader
- * so that trimming to the cap touches only readers over it.
+ * `posts`, so an update shows everywhere at once.
  *
  * Reads `friendships` (who gets a post) and `posts` (backfill, and the commit time of a
  * deleted post), so it must come after friendships and before posts in the list.
@@ -23,7 +22,7 @@ export const feedsProjection: Projection = {
   name: 'feeds',
   version: 1,
   handles: ['PostCreated', 'PostDeleted', 'FriendAdded', 'FriendRemoved'],
-  tables: ['feed', 'feed_sizes'],
+  tables: ['feed'],
   reads: ['friendships', 'posts'],
   replayable: true,
   ddl: `
@@ -33,12 +32,7 @@ export const feedsProjection: Projection = {
       post_id uuid NOT NULL,
       author_id uuid NOT NULL,
       PRIMARY KEY (reader_id, created_at, post_id)
-    );
-    CREATE TABLE feed_sizes (
-      reader_id uuid PRIMARY KEY,
-      n integer NOT NULL
-    );
-    CREATE INDEX feed_sizes_over_cap ON feed_sizes (reader_id) WHERE n > ${feedCap + trimSlack};`,
+    );`,
   evolve({ event, createdAt }) {
     switch (event.type) {
       case 'PostCreated':
@@ -55,39 +49,37 @@ export const feedsProjection: Projection = {
   },
 };
 
-const countAdded = `INSERT INTO feed_sizes AS s (reader_id, n) SELECT reader_id, count(*) FROM added GROUP BY reader_id
-  ON CONFLICT (reader_id) DO UPDATE SET n = s.n + EXCLUDED.n`;
-
-const countGone = `UPDATE feed_sizes s SET n = s.n - g.n FROM (SELECT reader_id, count(*) AS n FROM gone GROUP BY reader_id) g
-  WHERE s.reader_id = g.reader_id`;
-
 function fanOut(postId: string, authorId: string, createdAt: Date): Statement[] {
-  return [
-    sql(
-      `WITH added AS (
-         INSERT INTO feed (reader_id, created_at, post_id, author_id)
-         SELECT friend_id, $3::timestamptz, $1::uuid, $2::uuid FROM friendships WHERE user_id = $2::uuid
-         ON CONFLICT DO NOTHING RETURNING reader_id)
-       ${countAdded}`,
-      postId, authorId, createdAt,
-    ),
-    trim('SELECT friend_id FROM friendships WHERE user_id = $1::uuid', authorId),
-  ];
+  const insert = sql(
+    `INSERT INTO feed (reader_id, created_at, post_id, author_id)
+     SELECT friend_id, $3::timestamptz, $1::uuid, $2::uuid FROM friendships WHERE user_id = $2::uuid
+     ON CONFLICT DO NOTHING`,
+    postId, authorId, createdAt,
+  );
+  return trimsReaders(postId) ? [insert, trim('SELECT friend_id FROM friendships WHERE user_id = $1::uuid', authorId)] : [insert];
 }
 
-/** The newest posts of each into the other's feed. */
+/**
+ * Whether this post trims its readers' feeds. Counting every reader's rows on every post
+ * would double the writes of a fan-out; instead one post in `trimEvery`, picked by its id
+ * (so live and replay pick the same), cuts its readers back to the cap. A reader holds
+ * the cap plus, on average, the posts of `trimEvery` fan-outs; queries serve the cap.
+ */
+export function trimsReaders(postId: string): boolean {
+  return Number.parseInt(postId.slice(-4), 16) % trimEvery === 0;
+}
+
+/** The newest posts of each into the other's feed, then both cut back to the cap. */
 function backfill(userId: string, friendId: string): Statement[] {
   const newestOf = (author: string) => `(SELECT created_at, id, author_id FROM posts WHERE author_id = ${author}
     ORDER BY created_at DESC, id DESC LIMIT ${feedCap})`;
   return [
     sql(
-      `WITH added AS (
-         INSERT INTO feed (reader_id, created_at, post_id, author_id)
-         SELECT $1::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$2::uuid')} p
-         UNION ALL
-         SELECT $2::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$1::uuid')} p
-         ON CONFLICT DO NOTHING RETURNING reader_id)
-       ${countAdded}`,
+      `INSERT INTO feed (reader_id, created_at, post_id, author_id)
+       SELECT $1::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$2::uuid')} p
+       UNION ALL
+       SELECT $2::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$1::uuid')} p
+       ON CONFLICT DO NOTHING`,
       userId, friendId,
     ),
     trim('VALUES ($1::uuid), ($2::uuid)', userId, friendId),
@@ -96,10 +88,7 @@ function backfill(userId: string, friendId: string): Statement[] {
 
 function unfriend(userId: string, friendId: string): Statement {
   return sql(
-    `WITH gone AS (
-       DELETE FROM feed WHERE (reader_id = $1::uuid AND author_id = $2::uuid) OR (reader_id = $2::uuid AND author_id = $1::uuid)
-       RETURNING reader_id)
-     ${countGone}`,
+    `DELETE FROM feed WHERE (reader_id = $1::uuid AND author_id = $2::uuid) OR (reader_id = $2::uuid AND author_id = $1::uuid)`,
     userId, friendId,
   );
 }
@@ -107,32 +96,21 @@ function unfriend(userId: string, friendId: string): Statement {
 /** Readers of a post are the author's friends: had a friendship ended, its rows were already gone. */
 function withdraw(postId: string, authorId: string): Statement {
   return sql(
-    `WITH gone AS (
-       DELETE FROM feed f USING friendships fr
-       WHERE fr.user_id = $2::uuid AND f.reader_id = fr.friend_id
-         AND f.created_at = (SELECT created_at FROM posts WHERE id = $1::uuid) AND f.post_id = $1::uuid
-       RETURNING f.reader_id)
-     ${countGone}`,
+    `DELETE FROM feed f USING friendships fr
+     WHERE fr.user_id = $2::uuid AND f.reader_id = fr.friend_id
+       AND f.created_at = (SELECT created_at FROM posts WHERE id = $1::uuid) AND f.post_id = $1::uuid`,
     postId, authorId,
   );
 }
 
-/**
- * Cuts readers (a subquery of reader ids) that went past the cap plus slack back to the
- * cap. It starts from the few readers over the cap (a partial index), so it costs next
- * to nothing on the usual post.
- */
+/** Deletes every row past the cap of each reader in `readers` (a subquery of reader ids). */
 function trim(readers: string, ...params: string[]): Statement {
   return sql(
-    `WITH cut AS (
-       SELECT s.reader_id, c.created_at, c.post_id FROM feed_sizes s
-       CROSS JOIN LATERAL (SELECT created_at, post_id FROM feed f WHERE f.reader_id = s.reader_id
-         ORDER BY created_at DESC, post_id DESC OFFSET ${feedCap - 1} LIMIT 1) c
-       WHERE s.n > ${feedCap + trimSlack} AND s.reader_id IN (${readers})),
-     gone AS (
-       DELETE FROM feed f USING cut
-       WHERE f.reader_id = cut.reader_id AND (f.created_at, f.post_id) < (cut.created_at, cut.post_id))
-     UPDATE feed_sizes s SET n = ${feedCap} FROM cut WHERE s.reader_id = cut.reader_id`,
+    `DELETE FROM feed f USING (
+       SELECT r.reader_id, c.created_at, c.post_id FROM (${readers}) AS r (reader_id)
+       CROSS JOIN LATERAL (SELECT created_at, post_id FROM feed x WHERE x.reader_id = r.reader_id
+         ORDER BY created_at DESC, post_id DESC OFFSET ${feedCap - 1} LIMIT 1) c) cut
+     WHERE f.reader_id = cut.reader_id AND (f.created_at, f.post_id) < (cut.created_at, cut.post_id)`,
     ...params,
   );
 }
