@@ -50,7 +50,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'eventstore: idle PostgreSQL connection failed'));
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
-  const wakeup = new Wakeup(pool, options.databaseUrl, options.logger);
+  const wakeup = new Wakeup(options.databaseUrl, options.logger);
   const subscriptions = new Set<Subscription>();
   let closed = false;
 

@@ -7,8 +7,9 @@ const reconnectDelayMs = 1000;
 /**
  * Tells subscribers that the log may have grown. Appends announce themselves with a
  * NOTIFY sent after their commit (never inside it: a NOTIFY takes a global lock at
- * commit and would serialise every append); notices are rate-limited. One LISTEN connection per store hears other processes. Subscribers also
- * poll, so a lost notice only delays them.
+ * commit and would serialise every append), rate-limited. One side connection per
+ * store, apart from the pool so appends never queue behind a notice, sends NOTIFY and
+ * LISTENs for other processes. Subscribers also poll, so a lost notice only delays them.
  */
 export class Wakeup {
   private generation = 0;
@@ -18,10 +19,11 @@ export class Wakeup {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
   private lastNotify = 0;
+  private notifying = false;
+  private notifyAgain = false;
   private closed = false;
 
   constructor(
-    private readonly pool: pg.Pool,
     private readonly connectionString: string,
     private readonly logger: Logger | undefined,
     private readonly notifyIntervalMs = 10,
@@ -39,19 +41,39 @@ export class Wakeup {
    */
   appended(): void {
     this.bump();
+    this.requestNotify();
+  }
+
+  private requestNotify(): void {
     if (this.closed || this.notifyTimer) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
     const wait = this.lastNotify + this.notifyIntervalMs - Date.now();
     if (wait <= 0) this.notify();
     else this.notifyTimer = setTimeout(() => this.notify(), wait);
   }
 
+  /** One NOTIFY at a time, on the side connection once it is ready; subscribers poll meanwhile. */
   private notify(): void {
     this.notifyTimer = undefined;
     this.lastNotify = Date.now();
-    // One implicit transaction; a notice needs no durability, so its commit skips the WAL flush wait.
-    this.pool
-      .query(`SET LOCAL synchronous_commit TO off; NOTIFY ${appendedChannel}`)
-      .catch((error: unknown) => this.logger?.warn({ err: error }, 'eventstore: NOTIFY failed; subscribers fall back to polling'));
+    this.listen();
+    const [client, ready] = [this.listener, this.listening];
+    if (!client || !ready) return;
+    this.notifying = true;
+    ready
+      // One implicit transaction; a notice needs no durability, so its commit does not wait for the WAL flush.
+      .then(() => client.query(`SET LOCAL synchronous_commit TO off; NOTIFY ${appendedChannel}`))
+      .catch((error: unknown) => this.logger?.warn({ err: error }, 'eventstore: NOTIFY failed; subscribers fall back to polling'))
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.requestNotify();
+        }
+      });
   }
 
   /** Resolves when the generation moves past `seen`, after `timeoutMs`, or on abort. */
