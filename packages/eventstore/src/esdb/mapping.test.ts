@@ -1,8 +1,9 @@
 import { WrongExpectedVersionError as DriverWrongExpectedVersionError, StreamNotFoundError as DriverStreamNotFoundError, type AllStreamResolvedEvent } from '@eventstore/db-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
+import { EventStoreInputError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
 import { toRecordedEvent, translateError } from './mapping.js';
+import { createEsdbEventStore } from './store.js';
 
 /** The EventStoreDB adapter's translation, checked without a server. */
 function resolved(streamId: string, type: string, revision: unknown): AllStreamResolvedEvent {
@@ -44,6 +45,15 @@ test('system events and unwanted events are dropped', () => {
   assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostDeleted'] }), undefined);
   assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { streamPrefixes: ['user-'] }), undefined);
   assert.ok(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostCreated'], streamPrefixes: ['post-'] }));
+});
+
+test('a malformed connection string is refused as bad input, not a driver error', () => {
+  try {
+    createEsdbEventStore({ connectionString: 'esdb://' });
+    assert.unreachable('accepted');
+  } catch (error) {
+    assert.instance(error, EventStoreInputError);
+  }
 });
 
 test.run();

@@ -1,5 +1,6 @@
 import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
 import type { Logger } from '@herald/kit';
+import { EventStoreInputError } from '../errors.js';
 import type { EventFilter, EventStore, Position, ReadAllResult, RecordedEvent, StartFrom, Subscription } from '../port.js';
 import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
@@ -58,12 +59,20 @@ async function positionOfRevision(client: EventStoreDBClient, stream: string, re
   throw new Error(`no event at revision ${revision} of ${stream}`);
 }
 
+function connect(connectionString: string): EventStoreDBClient {
+  try {
+    return EventStoreDBClient.connectionString(connectionString);
+  } catch (error) {
+    throw new EventStoreInputError('invalid_option', `not an EventStoreDB connection string: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** How far back from the end headPosition looks past system events. */
 const headScan = 500;
 
 /** The event store over EventStoreDB: the adapter only translates to and from the port. */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore {
-  const client = EventStoreDBClient.connectionString(options.connectionString);
+  const client = connect(options.connectionString);
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const subscriptions = new Set<Subscription>();
 
