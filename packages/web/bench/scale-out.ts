@@ -1,0 +1,102 @@
+// Notifier scale-out through the whole system: posts from `POST /post/create` to the
+// author's friends' sockets, with every process running as `make up` runs it (child
+// processes, a fresh database, their own exchange), the friends' sockets all on one
+// notifier process, or split over two. The two layouts alternate round by round (the
+// machine's other load hits both alike); the figure is the median round.
+// (Latency from post to socket is the notifier benchmark's `e2e`.)
+// Default size runs in a couple of minutes; BENCH_FULL=1, or BENCH_FRIENDS / BENCH_POSTS / BENCH_ROUNDS.
+import { loadavg } from 'node:os';
+import { percentile, writeBenchReport } from '@herald/kit/bench';
+import { call, openDevice, type Device } from '../src/testing/client.js';
+import { startSystem, type HeraldSystem } from '../src/testing/system.js';
+
+const full = process.env.BENCH_FULL === '1';
+const friendCount = Number(process.env.BENCH_FRIENDS ?? (full ? 1000 : 200));
+const postCount = Number(process.env.BENCH_POSTS ?? (full ? 200 : 40));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const inFlight = 8;
+
+interface User { readonly id: string; readonly token: string }
+
+/** Runs `work` over `items` with `limit` at a time, printing progress every tenth. */
+async function pool<T, R>(what: string, items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let done = 0;
+  const step = Math.max(1, Math.floor(items.length / 10));
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await work(items[index]!);
+      if (++done % step === 0 || done === items.length) console.log(`  ${what}: ${done}/${items.length}`);
+    }
+  }));
+  return out;
+}
+
+async function registerUser(system: HeraldSystem, n: number): Promise<User> {
+  const password = 'bench-password';
+  const profile = { first_name: `Bench${n}`, second_name: 'User', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
+  const registered = await call(system.apiUrl, 'POST', '/user/register', { body: profile });
+  const id = (registered.body as { user_id: string }).user_id;
+  const login = await call(system.apiUrl, 'POST', '/login', { body: { id, password } });
+  return { id, token: (login.body as { token: string }).token };
+}
+
+async function createPost(system: HeraldSystem, author: User, text: string): Promise<string> {
+  const answer = await call(system.apiUrl, 'POST', '/post/create', { token: author.token, body: { text } });
+  if (answer.status !== 200) throw new Error(`POST /post/create answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return String(answer.body);
+}
+
+/** Deliveries per second of `postCount` posts made `inFlight` at a time, to these devices. */
+async function fanOutRound(system: HeraldSystem, author: User, devices: readonly Device[], label: string): Promise<number> {
+  const started = performance.now();
+  await pool(`${label}: posts`, Array.from({ length: postCount }, (_, i) => i), inFlight, (i) => createPost(system, author, `${label} ${i}`));
+  await Promise.all(devices.map((d) => d.waitFor(postCount, `${postCount} posts on every device`)));
+  const seconds = (performance.now() - started) / 1000;
+  return (postCount * devices.length) / seconds;
+}
+
+/** One round: sockets opened on `ports` (friends split evenly), posts fanned out, sockets closed. */
+async function round(system: HeraldSystem, author: User, friends: readonly User[], ports: readonly number[], label: string): Promise<number> {
+  const placed = friends.map((user, i) => ({ user, port: ports[i % ports.length]! }));
+  const devices = await pool(`${label}: sockets`, placed, 16, ({ user, port }) => openDevice(port, user.token));
+  try {
+    return await fanOutRound(system, author, devices, label);
+  } finally {
+    await Promise.all(devices.map((d) => d.close()));
+  }
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  console.log(`scale-out: ${friendCount} friends with a socket each, ${postCount} posts per round, ${rounds} rounds per layout${full ? ' (full size)' : ''}`);
+  const system = await startSystem('bench_scale_out', { LOG_LEVEL: 'warn', SCRYPT_LOG2_COST: '10' });
+  try {
+    const second = await system.addNotifier();
+    const author = await registerUser(system, 0);
+    const friends = await pool('register and log in', Array.from({ length: friendCount }, (_, i) => i + 1), 8, (n) => registerUser(system, n));
+    await pool('befriend the author', friends, 8, (f) => call(system.apiUrl, 'PUT', `/friend/set/${author.id}`, { token: f.token }));
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let r = 1; r <= rounds; r += 1) {
+      one.push(await round(system, author, friends, [system.notifierPort], `round ${r}, one notifier`));
+      two.push(await round(system, author, friends, [system.notifierPort, second.port], `round ${r}, two notifiers`));
+    }
+    const median = (xs: number[]) => percentile(xs, 50);
+    writeBenchReport('scale-out', {
+      oneNotifier: { deliveriesPerSec: median(one), ...Object.fromEntries(one.map((v, i) => [`round${i + 1}`, v])) },
+      twoNotifiers: { deliveriesPerSec: median(two), ...Object.fromEntries(two.map((v, i) => [`round${i + 1}`, v])) },
+      size: { friends: friendCount, postsPerRound: postCount, rounds },
+      // Other work on the machine shows in every figure here; the load says how much there was.
+      machine: { loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: loadavg()[0] ?? Number.NaN },
+    }, [
+      { figure: 'twoNotifiers.deliveriesPerSec', value: median(two), unit: 'deliveries/s', baseline: median(one) },
+    ]);
+  } finally {
+    await system.stop();
+  }
+}
+
+await main();
