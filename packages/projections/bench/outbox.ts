@@ -11,7 +11,7 @@ export interface OutboxFigures extends Record<string, number> {
 }
 
 const readers = 1000;
-const batchSize = 2000;
+const batchSize = 5000;
 const reader = (i: number) => `00000000-0000-4000-8000-${(i % readers).toString(16).padStart(12, '0')}`;
 
 /**

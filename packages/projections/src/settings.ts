@@ -11,7 +11,7 @@ export const settings = {
   /** Most events applied in one transaction. */
   PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),
   /** Most outbox rows published per confirm round. */
-  OUTBOX_BATCH_SIZE: integer(1, 50_000, 2000),
+  OUTBOX_BATCH_SIZE: integer(1, 50_000, 5000),
 } as const;
 
 export type ProjectorConfig = ReturnType<typeof loadConfig<typeof settings>>;

@@ -17,7 +17,7 @@ import { startOutboxRelay, type OutboxRelay } from './relay.js';
 const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const exchange = uniqueName('herald.feed');
 const queue = uniqueName('projections.relay.test');
-const logger = createLogger('relay-test', 'silent');
+const logger = createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 const recorded = eventMaker();
 
 let db: TestDatabase;
