@@ -13,8 +13,8 @@ export interface GateOptions {
   readonly isStopping: () => boolean;
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
-  /** Completes the upgrade for an authenticated user. */
-  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
+  /** Completes the upgrade for an authenticated user, or returns the refusal to answer. */
+  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<Refusal | undefined>;
 }
 
 function onRawSocketError(this: Duplex): void {
@@ -47,7 +47,8 @@ export function createUpgradeGate(options: GateOptions) {
       return refuse(socket, refusals.authUnavailable, requestId);
     }
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
-    await options.admit(verdict.userId, req, socket, head);
+    const refusal = await options.admit(verdict.userId, req, socket, head);
+    if (refusal) refuse(socket, refusal, requestId);
   }
 
   return function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -59,7 +59,6 @@ export class Transport {
       return false;
     }
     socket.send(frame, { binary: false, compress: false });
-    this.metrics.deliveries.inc();
     return true;
   }
 

@@ -12,10 +12,13 @@ export function notifierConfig(env: Record<string, string>): NotifierConfig {
 }
 
 export interface HeraldProcess {
+  /** The port of its `ready` line (`port`, or `httpPort` for the command API). */
   readonly port: number;
+  /** The whole `ready` line, for processes with several ports. */
+  readonly ready: Record<string, unknown>;
   readonly url: string;
   readonly child: ChildProcess;
-  /** Lines the process logged, parsed. */
+  /** The last 500 lines the process logged, parsed. */
   readonly logs: Array<Record<string, unknown>>;
   readonly exited: Promise<number | NodeJS.Signals | null>;
   /** Sends the signal and waits for the exit code (or the signal that ended it). */
@@ -37,8 +40,8 @@ export function spawnProjector(env: Record<string, string>): Promise<HeraldProce
   return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', ...env });
 }
 
-/** A Herald main.ts as a child process, resolved once it logs `ready` with its port. */
-function spawnReady(name: string, mainPath: string, env: Record<string, string>): Promise<HeraldProcess> {
+/** A Herald main.ts (or any script that logs JSON lines) as a child process, resolved once it logs `ready` with its port. */
+export function spawnReady(name: string, mainPath: string, env: Record<string, string>): Promise<HeraldProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
     // `ready` is an info line: the level stays info whatever the caller asks.
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
@@ -63,11 +66,13 @@ function spawnReady(name: string, mainPath: string, env: Record<string, string>)
         return;
       }
       logs.push(entry);
-      if (entry.msg === 'ready' && typeof entry.port === 'number') {
+      // A busy process logs a lot: keep the recent lines only.
+      if (logs.length > 500) logs.splice(0, logs.length - 500);
+      const port = entry.port ?? entry.httpPort;
+      if (entry.msg === 'ready' && typeof port === 'number') {
         clearTimeout(notReady);
-        const port = entry.port;
         resolve({
-          port, url: `ws://127.0.0.1:${port}`, child, logs, exited,
+          port, ready: entry, url: `ws://127.0.0.1:${port}`, child, logs, exited,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
             return exited;

@@ -1,0 +1,80 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FleetReply, FleetRequest } from './fleet.js';
+
+const fleetPath = fileURLToPath(new URL('./fleet.ts', import.meta.url));
+
+/** Most sockets one fleet process holds (it needs a file descriptor for each). */
+export const socketsPerFleet = 5_000;
+
+export interface Fleets {
+  /** Opens one socket per token, spread over the fleet processes; returns how many opened. */
+  open(url: string, tokens: readonly string[]): Promise<{ open: number; failed: number; firstError?: string }>;
+  received(): Promise<number>;
+  latencies(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+function ask(child: ChildProcess, request: FleetRequest, answer: FleetReply['op']): Promise<FleetReply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: FleetReply) => {
+      if (reply.op !== answer) return;
+      child.off('message', onMessage);
+      resolve(reply);
+    };
+    child.on('message', onMessage);
+    child.send(request, (error) => error && reject(error));
+  });
+}
+
+/** Client fleets for `sockets` connections, each in a process of its own. */
+export function startFleets(sockets: number): Fleets {
+  const children = Array.from({ length: Math.max(1, Math.ceil(sockets / socketsPerFleet)) }, () =>
+    fork(fleetPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return {
+    async open(url, tokens) {
+      const share = Math.ceil(tokens.length / children.length);
+      const replies = await Promise.all(children.map((child, i) =>
+        ask(child, { op: 'open', url, tokens: tokens.slice(i * share, (i + 1) * share), concurrency: 100 }, 'opened')));
+      let open = 0;
+      let failed = 0;
+      let firstError: string | undefined;
+      for (const r of replies) {
+        if (r.op !== 'opened') continue;
+        open += r.open;
+        failed += r.failed;
+        firstError ??= r.firstError;
+      }
+      return { open, failed, firstError };
+    },
+    async received() {
+      const replies = await Promise.all(children.map((child) => ask(child, { op: 'count' }, 'count')));
+      return replies.reduce((sum, r) => sum + (r.op === 'count' ? r.received : 0), 0);
+    },
+    async latencies() {
+      const replies = await Promise.all(children.map((child) => ask(child, { op: 'latencies' }, 'latencies')));
+      return replies.flatMap((r) => (r.op === 'latencies' ? r.values : []));
+    },
+    async close() {
+      await Promise.all(children.map(async (child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await ask(child, { op: 'close' }, 'closed');
+        await exited;
+      }));
+    },
+  };
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** The soft open-file limit this process (and its children) run with. */
+export function openFileLimit(): number {
+  const match = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return match ? Number(match[1]) : 1024;
+}
