@@ -33,14 +33,14 @@ export const feedsProjection: Projection = {
       author_id uuid NOT NULL,
       PRIMARY KEY (reader_id, created_at, post_id)
     );`,
-  evolve({ event, createdAt }) {
+  evolve({ event, eventId, createdAt }) {
     switch (event.type) {
       case 'PostCreated':
         return fanOut(event.data.postId, event.data.authorId, createdAt);
       case 'PostDeleted':
         return [withdraw(event.data.postId, event.data.authorId)];
       case 'FriendAdded':
-        return backfill(event.data.userId, event.data.friendId);
+        return backfill(event.data.userId, event.data.friendId, eventId);
       case 'FriendRemoved':
         return [unfriend(event.data.userId, event.data.friendId)];
       default:
@@ -56,34 +56,33 @@ function fanOut(postId: string, authorId: string, createdAt: Date): Statement[] 
      ON CONFLICT DO NOTHING`,
     postId, authorId, createdAt,
   );
-  return trimsReaders(postId) ? [insert, trim('SELECT friend_id FROM friendships WHERE user_id = $1::uuid', authorId)] : [insert];
+  return trims(postId) ? [insert, trim('SELECT friend_id FROM friendships WHERE user_id = $1::uuid', authorId)] : [insert];
 }
 
 /**
- * Whether this post trims its readers' feeds. Counting every reader's rows on every post
- * would double the writes of a fan-out; instead one post in `trimEvery`, picked by its id
- * (so live and replay pick the same), cuts its readers back to the cap. A reader holds
- * the cap plus, on average, the posts of `trimEvery` fan-outs; queries serve the cap.
+ * Whether an event (a post, by its post id; a new friendship, by its event id) trims the
+ * feeds it adds to. Counting every reader's rows on every change would double the writes
+ * of a fan-out; instead one change in `trimEvery`, picked by id (so live and replay pick
+ * the same), cuts its readers back to the cap. A reader holds the cap plus what arrived
+ * since its last trim (on average the posts of `trimEvery` fan-outs); queries serve the cap.
  */
-export function trimsReaders(postId: string): boolean {
-  return Number.parseInt(postId.slice(-4), 16) % trimEvery === 0;
+export function trims(id: string): boolean {
+  return Number.parseInt(id.slice(-4), 16) % trimEvery === 0;
 }
 
-/** The newest posts of each into the other's feed, then both cut back to the cap. */
-function backfill(userId: string, friendId: string): Statement[] {
+/** The newest posts of each into the other's feed. */
+function backfill(userId: string, friendId: string, eventId: string): Statement[] {
   const newestOf = (author: string) => `(SELECT created_at, id, author_id FROM posts WHERE author_id = ${author}
     ORDER BY created_at DESC, id DESC LIMIT ${feedCap})`;
-  return [
-    sql(
-      `INSERT INTO feed (reader_id, created_at, post_id, author_id)
-       SELECT $1::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$2::uuid')} p
-       UNION ALL
-       SELECT $2::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$1::uuid')} p
-       ON CONFLICT DO NOTHING`,
-      userId, friendId,
-    ),
-    trim('VALUES ($1::uuid), ($2::uuid)', userId, friendId),
-  ];
+  const insert = sql(
+    `INSERT INTO feed (reader_id, created_at, post_id, author_id)
+     SELECT $1::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$2::uuid')} p
+     UNION ALL
+     SELECT $2::uuid, p.created_at, p.id, p.author_id FROM ${newestOf('$1::uuid')} p
+     ON CONFLICT DO NOTHING`,
+    userId, friendId,
+  );
+  return trims(eventId) ? [insert, trim('VALUES ($1::uuid), ($2::uuid)', userId, friendId)] : [insert];
 }
 
 function unfriend(userId: string, friendId: string): Statement {

@@ -8,7 +8,7 @@ import { migrateReadModels } from '../migrate.js';
 import { createReadModelQueries, type ReadModelQueries } from '../queries.js';
 import { liveSchema } from '../schema.js';
 import { eventMaker } from '../testing.js';
-import { trimsReaders } from './feeds.js';
+import { trims } from './feeds.js';
 import { listFriends } from './friendships.js';
 import { projections } from './list.js';
 
@@ -153,7 +153,7 @@ test('a feed serves the newest 1000 posts and is trimmed back to them by a trimm
   assert.is(newest[0]?.text, 'n1149');
   assert.is(newest[999]?.text, 'n150');
   assert.equal(await queries.getFeed(reader, 999, 10).then((r) => r.map((p) => p.text)), ['n150']);
-  const lastTrim = posts.findLastIndex((p) => trimsReaders((p.data as { postId: string }).postId));
+  const lastTrim = posts.findLastIndex((p) => trims((p.data as { postId: string }).postId));
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.feed WHERE reader_id = $1`, [reader]);
   assert.is(rows[0].n, lastTrim >= 999 ? 1000 + (1149 - lastTrim) : 1150);
 });
