@@ -4,6 +4,7 @@
 //   e2e      HTTP post create -> arrival at the friends' sockets (command API, projector,
 //            notifier as child processes), p50 and p99 at a steady post rate.
 // Default size runs in a few minutes; BENCH_FULL=1 runs the issue's sizes.
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
@@ -24,6 +25,7 @@ const fanoutMessages = Number(process.env.BENCH_FANOUT_MESSAGES ?? (full ? 100_0
 /** Which parts to run (all by default), e.g. BENCH_PARTS=idle,fanout. */
 const parts = new Set((process.env.BENCH_PARTS ?? 'idle,fanout,e2e').split(','));
 const bareServerPath = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const heapProbePath = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
 
 type Server = 'notifier' | 'bare';
 type Results = Record<string, Record<string, number>>;
@@ -101,12 +103,34 @@ async function deliveriesPerSec(kind: Server, auth: TestAuthServer): Promise<num
   }
 }
 
+/** Retained heap per idle connection after full GCs (bench/heap-probe.ts in a process of its own). */
+function retainedHeapPerConnection(kind: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', heapProbePath, kind, String(idleConnections)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith('{"kind"'));
+      if (code !== 0 || !line) return reject(new Error(`heap probe (${kind}) exited with ${code}: ${output}`));
+      const { heapBytesPerConnection } = JSON.parse(line) as { heapBytesPerConnection: number };
+      console.log(`  retained heap ${kind}: ${Math.round(heapBytesPerConnection)} B per connection`);
+      resolve(heapBytesPerConnection);
+    });
+  });
+}
+
 async function idlePart(auth: TestAuthServer, results: Results, summary: BenchFigure[]): Promise<void> {
   console.log(`idle: ${idleConnections} connections (open-file limit ${openFileLimit()})`);
   const baselineBytes = await idleBytesPerConnection('bare', auth);
   const bytes = await idleBytesPerConnection('notifier', auth);
-  results.idle = { connections: idleConnections, bytesPerConnection: Math.round(bytes), baselineBytesPerConnection: Math.round(baselineBytes) };
+  const baselineHeap = await retainedHeapPerConnection('bare');
+  const heap = await retainedHeapPerConnection('notifier');
+  results.idle = {
+    connections: idleConnections, bytesPerConnection: Math.round(bytes), baselineBytesPerConnection: Math.round(baselineBytes),
+    retainedHeapBytesPerConnection: Math.round(heap), baselineRetainedHeapBytesPerConnection: Math.round(baselineHeap),
+  };
   summary.push({ figure: 'idle.bytesPerConnection', value: bytes, unit: 'B', baseline: baselineBytes, target: '<= 10 KB', met: bytes <= 10_240 });
+  summary.push({ figure: 'idle.retainedHeapBytesPerConnection', value: heap, unit: 'B', baseline: baselineHeap });
 }
 
 async function fanoutPart(auth: TestAuthServer, results: Results, summary: BenchFigure[]): Promise<void> {
