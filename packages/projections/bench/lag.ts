@@ -25,7 +25,9 @@ const logger = createLogger('bench-projections', 'warn');
  * a steady rate; lag is from an event's commit in the log to the commit of its
  * read-model changes, for every event of the run.
  */
-export async function lagBench(db: BenchDatabase, options: { users: number; rate: number; seconds: number; rabbitmqUrl: string }): Promise<LagFigures> {
+export async function lagBench(
+  db: BenchDatabase, options: { users: number; rates: readonly number[]; seconds: number; rabbitmqUrl: string },
+): Promise<LagFigures[]> {
   console.log(`lag: seeding ${options.users} users with about 50 friends each`);
   await generate(db.store, { users: options.users, friendsPerUser: 50, postsPerUser: 1, concurrency: 32, seed: 11 }, 'lag seed');
   const lags: number[] = [];
@@ -45,19 +47,25 @@ export async function lagBench(db: BenchDatabase, options: { users: number; rate
       if (head !== null && reached !== null && reached >= head) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`lag: appending events at ${options.rate} events/s for ${options.seconds} s`);
-    measuring = true;
-    const { appended, seconds } = await offerLoad(db, options.rate, options.seconds);
-    const last = await waitForEvents(() => lags.length, appended);
-    console.log(`lag: ${appended} events appended in ${seconds.toFixed(1)} s, ${last} projected`);
-    return {
-      offeredPerSec: options.rate,
-      achievedPerSec: appended / seconds,
-      events: lags.length,
-      p50Ms: percentile(lags, 50),
-      p99Ms: percentile(lags, 99),
-      maxMs: Math.max(...lags),
-    };
+    const figures: LagFigures[] = [];
+    for (const rate of options.rates) {
+      console.log(`lag: appending events at ${rate} events/s for ${options.seconds} s`);
+      lags.length = 0;
+      measuring = true;
+      const { appended, seconds } = await offerLoad(db, rate, options.seconds);
+      const last = await waitForEvents(() => lags.length, appended);
+      measuring = false;
+      console.log(`lag: ${appended} events appended in ${seconds.toFixed(1)} s, ${last} projected`);
+      figures.push({
+        offeredPerSec: rate,
+        achievedPerSec: appended / seconds,
+        events: lags.length,
+        p50Ms: percentile(lags, 50),
+        p99Ms: percentile(lags, 99),
+        maxMs: lags.reduce((a, b) => Math.max(a, b), 0),
+      });
+    }
+    return figures;
   } finally {
     await follower.stop();
     await relay.stop();

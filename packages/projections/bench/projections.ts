@@ -17,7 +17,12 @@ const full = process.env.BENCH_FULL === '1';
 const size = (name: string, fallback: number, fullSize: number) => Number(process.env[name] ?? (full ? fullSize : fallback));
 // About 32.5 events per user: registration, ~25 friendships, 6 posts, some edits.
 const replayUsers = size('BENCH_REPLAY_USERS', 3000, 31_000);
-const lag = { users: size('BENCH_LAG_USERS', 2000, 10_000), rate: size('BENCH_LAG_RATE', 2000, 2000), seconds: size('BENCH_LAG_SECONDS', 15, 60) };
+const lag = {
+  users: size('BENCH_LAG_USERS', 2000, 10_000),
+  rate: size('BENCH_LAG_RATE', 2000, 2000),
+  sustainedRate: size('BENCH_LAG_SUSTAINED_RATE', 200, 200),
+  seconds: size('BENCH_LAG_SECONDS', 15, 60),
+};
 const outboxMessages = size('BENCH_OUTBOX_MESSAGES', 100_000, 500_000);
 const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -31,17 +36,20 @@ async function inFreshDatabase<T>(label: string, work: (db: Awaited<ReturnType<t
 }
 
 const replay = await inFreshDatabase('replay', (db) => replayBench(db, replayUsers));
-const lagFigures = await inFreshDatabase('lag', (db) => lagBench(db, { ...lag, rabbitmqUrl }));
+// First a rate this machine sustains (the projector's own lag, unsaturated), then the issue's.
+const [lagSustained, lagFigures] = await inFreshDatabase('lag', (db) => lagBench(db, { ...lag, rates: [lag.sustainedRate, lag.rate], rabbitmqUrl }));
+if (!lagFigures || !lagSustained) throw new Error('the lag benchmark measured nothing');
 const outbox = await inFreshDatabase('outbox', (db) => outboxBench(db, outboxMessages, rabbitmqUrl));
 
 const replayTarget = 1_000_000 / 60;
-writeBenchReport('projections', { replay, lag: lagFigures, outbox }, [
+writeBenchReport('projections', { replay, lag: lagFigures, lagSustained, outbox }, [
   { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
   { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
   { figure: 'replay.events', value: replay.events, unit: 'events' },
   { figure: 'lag.achievedPerSec', value: lagFigures.achievedPerSec, unit: 'events/s', target: '2,000 offered' },
   { figure: 'lag.p50Ms', value: lagFigures.p50Ms, unit: 'ms' },
   { figure: 'lag.p99Ms', value: lagFigures.p99Ms, unit: 'ms', target: '<= 50 ms at 2,000 events/s', met: lagFigures.p99Ms <= 50 && lagFigures.achievedPerSec >= 1900 },
+  { figure: 'lagSustained.p99Ms', value: lagSustained.p99Ms, unit: 'ms', target: `at ${lagSustained.offeredPerSec} events/s (context)` },
   { figure: 'outbox.publishedPerSec', value: outbox.publishedPerSec, unit: 'msg/s', baseline: outbox.baselinePublishedPerSec, target: '>= 10,000 with confirms', met: outbox.publishedPerSec >= 10_000 },
 ]);
 process.exit(0);

@@ -18,6 +18,3 @@ export const checkpointsDdl = `
     position text COLLATE "C" NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
   );`;
-
-/** The checkpoint of a projection that has seen nothing yet: below every position. */
-export const nothingYet = '';
