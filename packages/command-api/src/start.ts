@@ -126,6 +126,8 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeIdleConnections();
+        // Requests in flight get a moment to finish; keep-alive sockets do not hold the stop up.
+        setTimeout(() => http.closeAllConnections(), 2_000).unref();
       });
       await grpc.stop();
       redis.disconnect();
