@@ -49,6 +49,7 @@ export async function lagBench(
     }
     const figures: LagFigures[] = [];
     for (const rate of options.rates) {
+      await drained(db);
       console.log(`lag: appending events at ${rate} events/s for ${options.seconds} s`);
       lags.length = 0;
       measuring = true;
@@ -113,6 +114,15 @@ async function offerLoad(db: BenchDatabase, rate: number, seconds: number): Prom
   }
   await Promise.all(inFlight);
   return { appended, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Waits for the relay to publish what earlier phases (and the seed) left in the outbox. */
+async function drained(db: BenchDatabase): Promise<void> {
+  for (;;) {
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM read_models.outbox');
+    if ((rows[0]?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function waitForEvents(count: () => number, expected: number): Promise<number> {
