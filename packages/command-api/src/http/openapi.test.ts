@@ -8,7 +8,11 @@ import { createRouter } from './app.js';
 import type { Services } from './services.js';
 
 let h: Harness;
+/** Served beside the router: operations endpoints (kit's ops) and the web page (@herald/web). */
 const opsRoutes = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+const webRoutes = ['GET /', 'GET /web/config.json', 'GET /web/{file}'];
+/** Values for path parameters when probing: any UUID, except a real file of the web page. */
+const probeValue = (name: string) => (name === 'file' ? 'app.js' : uuidv7());
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
 
 function documentedRoutes(doc: { paths: Record<string, object> }): string[] {
@@ -30,7 +34,7 @@ test('every route the router serves is documented, and every documented route is
   const router = createRouter({} as Services);
   const served = router.stack
     .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`))
-    .concat(opsRoutes)
+    .concat(opsRoutes, webRoutes)
     .sort();
   assert.equal(served, documentedRoutes(heraldOpenApi));
 });
@@ -39,7 +43,7 @@ test('every documented route answers over HTTP (no 404 route_not_found, no 405)'
   const ann = await registeredUser(h.baseUrl);
   for (const route of documentedRoutes(heraldOpenApi)) {
     const [method = '', template = ''] = route.split(' ');
-    const path = template.replace(/\{\w+\}/g, uuidv7());
+    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => probeValue(name));
     const answer = await call(h.baseUrl, method, path, { token: ann.token, ...(method === 'GET' ? {} : { json: {} }) });
     assert.is.not(answer.body?.error, 'route_not_found', route);
     assert.is.not(answer.status, 405, route);
