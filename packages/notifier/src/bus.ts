@@ -82,9 +82,10 @@ export class BusConsumer implements BindingTarget {
     this.#stopping = true;
     clearTimeout(this.#reconnectTimer);
     const live = this.#live;
+    // Ack what was fanned out before the queue goes, then forget the connection.
+    this.#flushAcks();
     this.#lose();
     if (!live) return;
-    this.#flushAcks();
     await live.model.close().catch((error: unknown) => this.options.logger.warn({ err: error }, 'closing the RabbitMQ connection failed'));
   }
 
