@@ -30,8 +30,14 @@ export const session = {
 
 // The log position of this tab's last command. Queries send it back, so the command
 // API answers only once its read models include that command: a post, a new friend or
-// an unfriend shows in the very next read, never a stale one.
-let lastPosition = null;
+// an unfriend shows in the very next read, never a stale one. Kept in session storage,
+// so that holds across a reload too.
+const positionKey = 'herald.position';
+const position = {
+  get: () => sessionStorage.getItem(positionKey),
+  set: (value) => sessionStorage.setItem(positionKey, value),
+  forget: () => sessionStorage.removeItem(positionKey),
+};
 
 /** Called when a request answers 401 though a token was sent (the session ended). */
 let onSessionEnded = () => {};
@@ -60,6 +66,7 @@ async function requestOnce(method, path, body) {
   const headers = { Accept: 'application/json' };
   const current = session.get();
   if (current) headers.Authorization = `Bearer ${current.token}`;
+  const lastPosition = position.get();
   if (lastPosition) headers[positionHeader] = lastPosition;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
@@ -80,8 +87,8 @@ async function requestOnce(method, path, body) {
     const retryAfter = Number(response.headers.get('Retry-After'));
     throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
   }
-  const position = response.headers.get(positionHeader);
-  if (position) lastPosition = position;
+  const answered = response.headers.get(positionHeader);
+  if (answered) position.set(answered);
   return data;
 }
 
@@ -99,6 +106,6 @@ export const api = {
   removeFriend: (id) => request('PUT', `/friend/delete/${encodeURIComponent(id)}`),
   config: () => request('GET', '/web/config.json'),
   forgetPosition() {
-    lastPosition = null;
+    position.forget();
   },
 };

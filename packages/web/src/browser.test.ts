@@ -148,6 +148,24 @@ if (missing) {
     await form.getByRole('button', { name: 'Log in' }).click();
     await ben.locator('#me-name', { hasText: 'Ben Okafor' }).waitFor();
     await ben.locator('#live[data-state="live"]').waitFor();
+  });
+
+  test('an own post is edited and deleted from "Your posts", and stays so after a reload', async () => {
+    const ben = browser?.contexts()[1]?.pages()[0];
+    if (!ben) throw new Error('the pages of the first test are gone');
+    const mine = ben.locator('#my-posts .post');
+    const first = mine.filter({ hasText: 'Ben’s first post' });
+    await first.getByRole('button', { name: 'Edit' }).click();
+    await first.locator('textarea').fill('Ben’s first post, edited');
+    await first.getByRole('button', { name: 'Save' }).click();
+    await mine.filter({ hasText: 'Ben’s first post, edited' }).locator('.text').waitFor();
+    await mine.filter({ hasText: 'Hello from Ben’s browser' }).getByRole('button', { name: 'Delete' }).click();
+    await mine.filter({ hasText: 'Hello from Ben’s browser' }).waitFor({ state: 'detached' });
+    await ben.reload();
+    await ben.locator('body[data-ready="true"]').waitFor();
+    await mine.first().waitFor();
+    assert.equal(await mine.locator('.text').allTextContents(), ['Ben’s first post, edited']);
+    await screenshot(ben, 'web-ben-edited');
     assert.equal(problems, [], 'no script errors or refused loads in either page');
   });
 }
