@@ -68,15 +68,19 @@ function launch(name: string, pkg: string, port: number, env: Record<string, str
   return running;
 }
 
+/** Resolves once the process answers /readyz; fails at once if it exits first, with its log tail. */
 async function whenReady(p: Running): Promise<void> {
-  await eventually(async () => {
-    if (p.exited()) throw new Error(`${p.name} exited before it was ready\n${p.tail()}`);
+  const exitedEarly = new Promise<never>((_, reject) => {
+    p.child.once('exit', (code, signalName) => reject(new Error(`${p.name} exited (${signalName ?? `code ${code}`}) before it was ready\n${p.tail()}`)));
+  });
+  const ready = eventually(async () => {
     const response = await fetch(`http://127.0.0.1:${p.port}/readyz`, { signal: AbortSignal.timeout(2_000) });
     await response.body?.cancel();
     return response.status === 200 ? true : undefined;
   }, `${p.name} to answer /readyz on :${p.port}`, readyTimeoutMs).catch((error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${p.tail()}`);
   });
+  await Promise.race([ready, exitedEarly]);
 }
 
 async function stopProcess(p: Running): Promise<void> {
