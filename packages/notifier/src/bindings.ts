@@ -99,7 +99,7 @@ export class Bindings {
         if (state.wanted) {
           await this.target.bind(userId);
           state.boundOn = generation;
-          this.#wake(state, this.#isBound(state));
+          if (state.wanted && this.#isBound(state)) this.#wake(state, true);
         } else {
           await this.target.unbind(userId);
           state.boundOn = undefined;
