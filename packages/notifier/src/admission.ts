@@ -28,7 +28,7 @@ export function createAdmission({ hub, bindings, transport, wss, isStopping }: A
     const admitted = hub.add(userId, peer);
     // Leaving the hub follows the TCP socket, whatever ends it (handshake error, close, cut).
     if (admitted) {
-      socket.once('close', () => hub.remove(peer));
+      socket.on('close', () => hub.remove(peer));
       await bindings.whenBound(userId, bindWaitMs);
     }
     if (socket.destroyed) return undefined;

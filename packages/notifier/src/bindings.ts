@@ -14,7 +14,8 @@ interface UserBinding {
   /** The queue generation the binding was made on, or undefined when there is none. */
   boundOn: number | undefined;
   running: Promise<void> | undefined;
-  waiters: Array<(bound: boolean) => void>;
+  /** Sockets waiting for the binding (allocated only when one waits). */
+  waiters: Array<(bound: boolean) => void> | undefined;
 }
 
 /**
@@ -36,7 +37,7 @@ export class Bindings {
     let state = this.#users.get(userId);
     if (!state) {
       if (!wanted) return;
-      state = { wanted, boundOn: undefined, running: undefined, waiters: [] };
+      state = { wanted, boundOn: undefined, running: undefined, waiters: undefined };
       this.#users.set(userId, state);
     }
     state.wanted = wanted;
@@ -53,10 +54,11 @@ export class Bindings {
       const timer = setTimeout(() => finish(false), timeoutMs);
       const finish = (bound: boolean) => {
         clearTimeout(timer);
-        state.waiters = state.waiters.filter((w) => w !== finish);
+        state.waiters = state.waiters?.filter((w) => w !== finish);
+        if (state.waiters?.length === 0) state.waiters = undefined;
         resolve(bound);
       };
-      state.waiters.push(finish);
+      (state.waiters ??= []).push(finish);
     });
   }
 
@@ -122,6 +124,6 @@ export class Bindings {
   }
 
   #wake(state: UserBinding, bound: boolean): void {
-    for (const waiter of [...state.waiters]) waiter(bound);
+    for (const waiter of [...(state.waiters ?? [])]) waiter(bound);
   }
 }

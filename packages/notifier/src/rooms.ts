@@ -34,7 +34,6 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   const transport = new Transport(
     { sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES, closeGraceMs: config.CLOSE_GRACE_MS, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS },
     metrics,
-    logger,
   );
   const bus = new BusConsumer({
     url: config.RABBITMQ_URL,

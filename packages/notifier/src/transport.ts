@@ -1,5 +1,4 @@
 import { WebSocket } from 'ws';
-import type { Logger } from '@herald/kit';
 import { closeCodes, type CloseCode } from './codes.js';
 import type { NotifierMetrics } from './metrics.js';
 
@@ -26,6 +25,15 @@ function onPong(this: WebSocket): void {
   if (peer) peer.alive = true;
 }
 
+function onClosed(this: WebSocket): void {
+  const peer = peerOfSocket.get(this);
+  if (peer) clearTimeout(peer.closeTimer);
+}
+
+function onSocketError(): void {
+  // A reset or a protocol error from the client; `ws` closes the socket and 'close' follows.
+}
+
 /**
  * Sending and closing over `ws`, and nothing else: a send that would push a socket's
  * queue past its bound closes that socket instead of growing memory, a close that the
@@ -38,15 +46,14 @@ export class Transport {
   constructor(
     private readonly options: TransportOptions,
     private readonly metrics: NotifierMetrics,
-    private readonly logger: Logger,
   ) {}
 
   attach(peer: Peer, socket: WebSocket): void {
     peer.socket = socket;
     peerOfSocket.set(socket, peer);
     socket.on('pong', onPong);
-    socket.on('error', (error) => this.logger.debug({ err: error, userId: peer.userId }, 'client socket error'));
-    socket.once('close', () => clearTimeout(peer.closeTimer));
+    socket.on('error', onSocketError);
+    socket.on('close', onClosed);
   }
 
   /** Writes one encoded frame; returns false when the peer could not take it. */
