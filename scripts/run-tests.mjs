@@ -25,12 +25,27 @@ function findTests(dir, out = []) {
   return out;
 }
 
+function processIsAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 function dropLeftoverTestDatabases() {
-  // Databases of killed runs; harmless to keep, but they pile up.
-  const sql = "SELECT 'DROP DATABASE IF EXISTS \"' || datname || '\" WITH (FORCE);' FROM pg_database WHERE datname LIKE 'herald\\_t\\_%'";
-  const list = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', sql], { encoding: 'utf8' });
-  if (list.status !== 0 || !list.stdout.trim()) return;
-  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', list.stdout], { encoding: 'utf8' });
+  // Databases of killed runs pile up; those named after a live process belong to a run
+  // still going (another terminal), so they stay.
+  const psql = (args) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', ...args], { encoding: 'utf8' });
+  const list = psql(['-Atc', "SELECT datname FROM pg_database WHERE datname LIKE 'herald\\_t\\_%'"]);
+  if (list.status !== 0) return;
+  const stale = list.stdout.split('\n').filter((name) => {
+    const pid = Number(/^herald_t_(\d+)_/.exec(name)?.[1]);
+    return name !== '' && !(pid > 0 && processIsAlive(pid));
+  });
+  if (stale.length === 0) return;
+  psql(['-c', stale.map((name) => `DROP DATABASE IF EXISTS "${name}" WITH (FORCE);`).join('\n')]);
 }
 
 function parseSummary(output) {

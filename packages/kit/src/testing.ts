@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
-/** Prefix of throwaway test databases; the test runner drops leftovers with it. */
+/**
+ * Prefix of throwaway test databases, named `herald_t_<pid>_<label>_<random>`: the test
+ * runner drops those whose process is gone, and never a live run's.
+ */
 export const testDatabasePrefix = 'herald_t_';
 
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,7 +18,8 @@ export interface TestDatabase {
 
 /** A new, empty database of its own for one test file, so files never see each other's rows. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const name = `${testDatabasePrefix}${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const safeLabel = label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 32);
+  const name = `${testDatabasePrefix}${process.pid}_${safeLabel}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
