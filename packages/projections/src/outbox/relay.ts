@@ -82,14 +82,21 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function run(): Promise<void> {
     let failures = 0;
+    // Rows are read after the last one relayed, so the scan never wades through the
+    // deleted rows behind it; live batches commit one after another (the live lock), so
+    // no row commits behind the cursor. Idle, it starts over from the lowest row.
+    let cursor = '0';
     while (!stopping.signal.aborted) {
       try {
         broker ??= await connect();
-        const published = await relayBatch(pool, broker, options.exchange, options.batchSize);
+        const relayed = await relayBatch(pool, broker, options.exchange, options.batchSize, cursor);
         failures = 0;
-        metrics.published.inc(published);
-        if (published === 0) await sleep(options.pollIntervalMs ?? 250);
+        metrics.published.inc(relayed.count);
+        if (relayed.count > 0) cursor = relayed.last;
+        else if (cursor !== '0') cursor = '0';
+        else await sleep(options.pollIntervalMs ?? 250);
       } catch (error) {
+        cursor = '0';
         if (stopping.signal.aborted) break;
         failures += 1;
         metrics.failures.inc();
@@ -116,21 +123,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 }
 
 /** One batch: lock rows, publish them all, await every confirm, delete them, commit. */
-async function relayBatch(pool: pg.Pool, broker: Broker, exchange: string, batchSize: number): Promise<number> {
+async function relayBatch(
+  pool: pg.Pool, broker: Broker, exchange: string, batchSize: number, after: string,
+): Promise<{ count: number; last: string }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const { rows } = await client.query<OutboxRow>(
       `SELECT id::text AS id, event_id, position, reader_id::text AS reader_id, routing_key, payload
-       FROM ${liveSchema}.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [batchSize],
+       FROM ${liveSchema}.outbox WHERE id > $2::bigint ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [batchSize, after],
     );
     if (rows.length > 0) {
       await publishAll(broker, exchange, rows);
       await client.query(`DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     }
     await client.query('COMMIT');
-    return rows.length;
+    return { count: rows.length, last: rows.at(-1)?.id ?? after };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
