@@ -1,30 +1,9 @@
-import type { Position } from '@herald/eventstore';
+import type { ReadModelQueries as ProjectionQueries } from '@herald/projections';
 import { HeraldError } from '../errors.js';
 import type { HeraldContext } from './context.js';
 
-export interface OtusUser {
-  readonly id: string;
-  readonly first_name: string;
-  readonly second_name: string;
-  readonly birthdate: string;
-  readonly biography: string;
-  readonly city: string;
-}
-
-export interface OtusPost {
-  readonly id: string;
-  readonly text: string;
-  readonly author_user_id: string;
-}
-
 /** What the query routes need of @herald/projections' `createReadModelQueries(pool)`. */
-export interface ReadModelQueries {
-  getUser(id: string): Promise<OtusUser | null>;
-  searchUsers(firstNamePrefix: string, lastNamePrefix: string, limit: number): Promise<readonly OtusUser[]>;
-  getPost(id: string): Promise<OtusPost | null>;
-  getFeed(readerId: string, offset: number, limit: number): Promise<readonly OtusPost[]>;
-  waitForPosition(position: Position, timeoutMs: number): Promise<boolean>;
-}
+export type ReadModelQueries = Pick<ProjectionQueries, 'getUser' | 'searchUsers' | 'getPost' | 'getFeed' | 'waitForPosition'>;
 
 export const positionHeader = 'X-Herald-Position';
 
