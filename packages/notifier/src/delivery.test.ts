@@ -12,24 +12,13 @@ import { bindingsFrom, createTestPublisher, notification, type TestPublisher } f
 
 const exchange = uniqueName('herald.feed');
 let ids: Identities;
-const users = new Map<string, User>();
 let notifier: Notifier;
 let publisher: TestPublisher;
 let base: string;
 const clients: FeedClient[] = [];
 
-/** A registered user by first name (registered on first use). */
-async function userNamed(name: string): Promise<User> {
-  let user = users.get(name);
-  if (!user) {
-    user = await ids.register(name);
-    users.set(name, user);
-  }
-  return user;
-}
-
 async function idOf(name: string): Promise<string> {
-  return (await userNamed(name)).id;
+  return (await ids.named(name)).id;
 }
 
 async function keyOf(name: string): Promise<string> {
@@ -37,7 +26,7 @@ async function keyOf(name: string): Promise<string> {
 }
 
 async function connect(name: string): Promise<FeedClient> {
-  const user = await userNamed(name);
+  const user = await ids.named(name);
   const client = await connectFeed(base, user.token);
   clients.push(client);
   return client;
@@ -170,7 +159,7 @@ test('a client frame above the cap closes the socket with 1009', async () => {
 });
 
 test('permessage-deflate is off even when the client offers it', async () => {
-  const { token } = await userNamed('mallory');
+  const { token } = await ids.named('mallory');
   const ws = new WebSocket(`${base}/post/feed/posted`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: true });
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   assert.is(ws.extensions, '');

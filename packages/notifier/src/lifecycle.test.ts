@@ -14,23 +14,12 @@ import { bindingsFrom, closeConnectionsNamed, createTestPublisher, notification,
 // own signals). Its close grace is long, so a slow client that wakes up can read its close code.
 const exchange = uniqueName('herald.feed');
 let ids: Identities;
-const users = new Map<string, User>();
 let notifier: NotifierProcess;
 let publisher: TestPublisher;
 const clients: FeedClient[] = [];
 
-/** A registered user by first name (registered on first use). */
-async function userNamed(name: string): Promise<User> {
-  let user = users.get(name);
-  if (!user) {
-    user = await ids.register(name);
-    users.set(name, user);
-  }
-  return user;
-}
-
 async function idOf(name: string): Promise<string> {
-  return (await userNamed(name)).id;
+  return (await ids.named(name)).id;
 }
 
 async function keyOf(name: string): Promise<string> {
@@ -38,7 +27,7 @@ async function keyOf(name: string): Promise<string> {
 }
 
 async function connect(url: string, name: string): Promise<FeedClient> {
-  const user = await userNamed(name);
+  const user = await ids.named(name);
   const client = await connectFeed(url, user.token);
   clients.push(client);
   return client;

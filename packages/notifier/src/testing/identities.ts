@@ -19,6 +19,8 @@ export interface Identities {
   readonly databaseUrl: string;
   /** Registers a user and logs in once: its id and a session token. */
   register(firstName: string): Promise<User>;
+  /** The user of this first name, registered on first use: tests name users, not ids. */
+  named(firstName: string): Promise<User>;
   /** One more session (another device) of a registered user. */
   login(userId: string): Promise<string>;
   logout(token: string): Promise<void>;
@@ -61,17 +63,30 @@ export async function startIdentities(label: string, env: Record<string, string>
     return (body as { token: string }).token;
   }
 
+  async function register(firstName: string): Promise<User> {
+    const { body } = await request('POST', '/user/register', undefined, {
+      first_name: firstName, second_name: 'Tester', birthdate: '1990-01-01', biography: 'notifier tests', city: 'Testville', password,
+    });
+    const id = (body as { user_id: string }).user_id;
+    return { id, token: await login(id) };
+  }
+
+  const byName = new Map<string, Promise<User>>();
+  function named(firstName: string): Promise<User> {
+    let user = byName.get(firstName);
+    if (!user) {
+      user = register(firstName);
+      byName.set(firstName, user);
+    }
+    return user;
+  }
+
   return {
     apiUrl,
     authAddress: `127.0.0.1:${api.grpcPort}`,
     databaseUrl: database.url,
-    async register(firstName) {
-      const { body } = await request('POST', '/user/register', undefined, {
-        first_name: firstName, second_name: 'Tester', birthdate: '1990-01-01', biography: 'notifier tests', city: 'Testville', password,
-      });
-      const id = (body as { user_id: string }).user_id;
-      return { id, token: await login(id) };
-    },
+    register,
+    named,
     login,
     async logout(token) {
       await request('POST', '/logout', token);
