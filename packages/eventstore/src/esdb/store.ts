@@ -1,7 +1,8 @@
 import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
+import { openSubscriptions } from '../open-subscriptions.js';
 import type { Logger } from '@herald/kit';
 import { EventStoreInputError } from '../errors.js';
-import type { EventFilter, EventStore, Position, ReadAllResult, RecordedEvent, StartFrom, Subscription } from '../port.js';
+import type { EventFilter, EventStore, Position, ReadAllResult, RecordedEvent, StartFrom } from '../port.js';
 import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
@@ -74,7 +75,7 @@ const headScan = 500;
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore {
   const client = connect(options.connectionString);
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = openSubscriptions();
 
   return {
     async append(stream, events, appendOptions) {
@@ -122,14 +123,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
         { client, logger: options.logger, watchdogIntervalMs: options.watchdogIntervalMs ?? 15_000 },
         { ...subscribeOptions, from, filter },
       );
-      subscriptions.add(subscription);
-      return {
-        [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](),
-        async close() {
-          subscriptions.delete(subscription);
-          await subscription.close();
-        },
-      };
+      return subscriptions.track(subscription);
     },
     async headPosition() {
       try {
@@ -150,7 +144,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
       }
     },
     async close() {
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await subscriptions.closeAll();
       await client.dispose();
     },
   };

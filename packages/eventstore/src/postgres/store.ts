@@ -1,6 +1,7 @@
 import type { Logger } from '@herald/kit';
+import { openSubscriptions } from '../open-subscriptions.js';
 import pg from 'pg';
-import type { AppendOptions, AppendResult, EventStore, NewEvent, Subscription } from '../port.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../port.js';
 import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
@@ -51,7 +52,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'eventstore: idle PostgreSQL connection failed'));
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const wakeup = new Wakeup(options.databaseUrl, options.logger);
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = openSubscriptions();
   let closed = false;
 
   function appendWithin(db: Queryable, stream: string, events: readonly NewEvent[], appendOptions?: AppendOptions): Promise<AppendResult> {
@@ -91,14 +92,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
         },
         { ...subscribeOptions, from, filter },
       );
-      subscriptions.add(subscription);
-      return {
-        [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](),
-        async close() {
-          subscriptions.delete(subscription);
-          await subscription.close();
-        },
-      };
+      return subscriptions.track(subscription);
     },
     headPosition: () => guarded('reading the head position', () => headPosition(pool)),
     async ping() {
@@ -107,7 +101,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await subscriptions.closeAll();
       await wakeup.close();
       await pool.end();
     },
