@@ -1,11 +1,10 @@
 import type { RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
 import { saveCheckpoints } from './checkpoints.js';
-import { planBatch, type BatchPlan, type Checkpoints, type EventPlan, type SkippedEvent } from './plan.js';
+import { planBatch, statementsFor, type BatchPlan, type Checkpoints, type PlannedEvent, type SkippedEvent } from './plan.js';
 import type { Projection } from './projection.js';
 import { liveLockKey } from './schema.js';
-import { forgetPrepared, preparedBatch, type PreparedBatch } from './prepared.js';
-import { identifier, inline } from './sql.js';
+import { identifier, inline, type Statement } from './sql.js';
 
 /** Which tables a consumer writes: the live schema, or a rebuild's. */
 export interface Target {
@@ -23,24 +22,21 @@ export interface BatchOutcome {
 
 /**
  * Applies a batch to every projection of the target and records their checkpoints, in
- * one transaction: a crash at any moment leaves either all of it or none. Statements
- * travel as one query. An event whose statements the database refuses (a data error)
- * is skipped and reported, so one bad record never stops the projector.
+ * one transaction: a crash at any moment leaves either all of it or none. The batch's
+ * runs become a few set-based statements that travel as one query. An event whose
+ * statements the database refuses (a data error) is skipped and reported, so one bad
+ * record never stops the projector.
  */
 export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly RecordedEvent[]): Promise<BatchOutcome> {
   const client = await pool.connect();
   try {
     try {
-      let prepared: PreparedBatch | undefined;
-      const done = await inTransaction(client, target, async (plan) => {
-        prepared = preparedBatch(client, target.schema, plan.events.flatMap((e) => e.statements));
-        await client.query(`${prepared.text};\n${saveCheckpoints(target.projections, plan.checkpoints)}`);
+      return await inTransaction(client, target, async (plan) => {
+        const statements = statementsFor(target.projections, plan.events);
+        await client.query(`${asOneQuery(statements)}${saveCheckpoints(target.projections, plan.checkpoints)}`);
         return outcome(plan, []);
       }, batch);
-      prepared?.commit();
-      return done;
     } catch (error) {
-      await forgetPrepared(client);
       if (!isDataError(error)) throw error;
       return await inTransaction(client, target, (plan) => applyOneByOne(client, target, plan), batch);
     }
@@ -49,14 +45,18 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
   }
 }
 
+function asOneQuery(statements: readonly Statement[]): string {
+  return statements.map((s) => `${inline(s)};\n`).join('');
+}
+
 /**
  * Replaying a batch after a crash is safe (checkpoints filter it), so a commit need not
- * wait for the WAL flush: a lost commit loses its checkpoint with it. Every statement a
- * projection writes is a handful of index lookups; on tables filling fast (a rebuild)
- * statistics lag and the planner may pick a scan of a whole table, or JIT-compile a
- * statement that runs in a millisecond, so both are ruled out.
+ * wait for the WAL flush: a lost commit loses its checkpoint with it. A run's statement
+ * joins the run's events (a few thousand rows at most) to a table by its index; on
+ * tables filling fast (a rebuild) statistics lag and the planner may pick a scan of a
+ * whole table, or JIT-compile a statement that runs in milliseconds, so both are ruled out.
  */
-const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off; SET LOCAL plan_cache_mode TO force_generic_plan;
+const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off;
   SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_seqscan TO off;`;
 
 async function inTransaction(
@@ -82,7 +82,7 @@ async function applyOneByOne(client: pg.PoolClient, target: Target, plan: BatchP
   const refused: SkippedEvent[] = [];
   for (const planned of plan.events) {
     try {
-      await client.query(`SAVEPOINT one_event; ${planned.statements.map(inline).join(';\n')}; RELEASE SAVEPOINT one_event`);
+      await client.query(`SAVEPOINT one_event; ${asOneQuery(statementsFor(target.projections, [planned]))} RELEASE SAVEPOINT one_event`);
     } catch (error) {
       if (!isDataError(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT one_event');
@@ -93,8 +93,8 @@ async function applyOneByOne(client: pg.PoolClient, target: Target, plan: BatchP
   return outcome(plan, refused);
 }
 
-function refusal(planned: EventPlan, error: unknown): SkippedEvent {
-  const { id, position, type } = planned.event;
+function refusal(planned: PlannedEvent, error: unknown): SkippedEvent {
+  const { id, position, type } = planned.recorded;
   return { eventId: id, position, type, reason: `refused by the database: ${error instanceof Error ? error.message : String(error)}` };
 }
 

@@ -1,6 +1,7 @@
 import { isHeraldEventType, parseEvent } from '@herald/contracts';
 import type { RecordedEvent } from '@herald/eventstore';
 import type { ProjectedEvent, Projection } from './projection.js';
+import { splitRuns } from './runs.js';
 import type { Statement } from './sql.js';
 
 /** Where each projection stands: name -> the position of the last event it applied. */
@@ -13,13 +14,15 @@ export interface SkippedEvent {
   readonly reason: string;
 }
 
-export interface EventPlan {
-  readonly event: RecordedEvent;
-  readonly statements: readonly Statement[];
+export interface PlannedEvent {
+  readonly recorded: RecordedEvent;
+  readonly projected: ProjectedEvent;
+  /** The projections that apply it: those that handle its type and have not applied it yet. */
+  readonly projections: readonly Projection[];
 }
 
 export interface BatchPlan {
-  readonly events: readonly EventPlan[];
+  readonly events: readonly PlannedEvent[];
   readonly skipped: readonly SkippedEvent[];
   /** Every projection's checkpoint after the batch (the last position it has seen). */
   readonly checkpoints: Checkpoints;
@@ -38,7 +41,7 @@ export function projectedEvent(recorded: RecordedEvent): { ok: true; projected: 
  * delivered twice change nothing. Bad or unknown events are skipped, never thrown.
  */
 export function planBatch(projections: readonly Projection[], checkpoints: Checkpoints, batch: readonly RecordedEvent[]): BatchPlan {
-  const events: EventPlan[] = [];
+  const events: PlannedEvent[] = [];
   const skipped: SkippedEvent[] = [];
   for (const recorded of batch) {
     const behind = projections.filter((p) => recorded.position > (checkpoints.get(p.name) ?? ''));
@@ -54,9 +57,25 @@ export function planBatch(projections: readonly Projection[], checkpoints: Check
       skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: parsed.reason });
       continue;
     }
-    events.push({ event: recorded, statements: interested.flatMap((p) => p.evolve(parsed.projected)) });
+    events.push({ recorded, projected: parsed.projected, projections: interested });
   }
   return { events, skipped, checkpoints: advance(projections, checkpoints, batch) };
+}
+
+/**
+ * The statements that apply planned events: run by run (see runs.ts), each run to every
+ * projection of `projections` in their order, so a projection reading another's table
+ * sees it as of the end of the previous run, or of this one if listed after it.
+ */
+export function statementsFor(projections: readonly Projection[], events: readonly PlannedEvent[]): Statement[] {
+  const statements: Statement[] = [];
+  for (const run of splitRuns(events, (e) => e.projected.event.type)) {
+    for (const projection of projections) {
+      const mine = run.filter((e) => e.projections.includes(projection)).map((e) => e.projected);
+      if (mine.length > 0) statements.push(...projection.project(mine));
+    }
+  }
+  return statements;
 }
 
 function advance(projections: readonly Projection[], checkpoints: Checkpoints, batch: readonly RecordedEvent[]): Checkpoints {

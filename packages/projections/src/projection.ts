@@ -11,20 +11,37 @@ export interface ProjectedEvent {
 }
 
 /**
+ * Consecutive events of a batch applied together, in log order (see runs.ts for which
+ * events may share a run). A projection turns a run into a few set-based statements,
+ * whatever its length: that is what lets a rebuild apply thousands of events per
+ * round trip. The rows they leave must be those that applying the events one at a time
+ * would leave.
+ */
+export type Run = readonly ProjectedEvent[];
+
+/**
  * A read model as a declaration: its tables (DDL with unqualified names, run inside the
- * schema being built), the events it handles and a pure evolve turning one event into
- * statements. Changing what evolve writes means a new version, built by replay.
+ * schema being built), the events it handles and a pure `project` turning a run of them
+ * into statements. Changing what it writes means a new version, built by replay.
  */
 export interface Projection {
   readonly name: string;
   readonly version: number;
+  /** The events `project` is given (a projection may be given an event only to read it). */
   readonly handles: readonly HeraldEventType[];
   /** Tables this projection owns; a rebuild moves exactly these into the live schema. */
   readonly tables: readonly string[];
-  /** Other projections whose tables evolve reads; a rebuild builds them too. */
+  /** Other projections whose tables `project` reads; a rebuild builds them too. */
   readonly reads: readonly string[];
   /** False for projections that must never see history again (the outbox). */
   readonly replayable: boolean;
   readonly ddl: string;
-  evolve(projected: ProjectedEvent): readonly Statement[];
+  project(run: Run): readonly Statement[];
+}
+
+export type ProjectedOf<T extends HeraldEventType> = ProjectedEvent & { readonly event: Extract<HeraldEvent, { type: T }> };
+
+/** The events of one type in a run, in log order. */
+export function eventsOf<T extends HeraldEventType>(run: Run, type: T): ProjectedOf<T>[] {
+  return run.filter((e): e is ProjectedOf<T> => e.event.type === type);
 }

@@ -5,17 +5,24 @@
  */
 export interface Statement {
   readonly sql: string;
-  readonly params: readonly SqlValue[];
+  readonly params: readonly SqlParam[];
 }
 
 export type SqlValue = string | number | bigint | boolean | null | Date;
+/** A run's statements take one array per column; the SQL casts it (`$1::uuid[]`). */
+export type SqlParam = SqlValue | readonly SqlValue[];
 
-export function sql(text: string, ...params: SqlValue[]): Statement {
+export function sql(text: string, ...params: SqlParam[]): Statement {
   return { sql: text, params };
 }
 
-/** A string literal safe to inline (standard_conforming_strings is on since PostgreSQL 9.1). */
-export function literal(value: SqlValue): string {
+function isList(value: SqlParam): value is readonly SqlValue[] {
+  return Array.isArray(value);
+}
+
+/** A literal safe to inline (standard_conforming_strings is on since PostgreSQL 9.1). */
+export function literal(value: SqlParam): string {
+  if (isList(value)) return value.length === 0 ? `'{}'` : `ARRAY[${value.map(literal).join(',')}]`;
   if (value === null) return 'NULL';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
@@ -36,4 +43,9 @@ export function identifier(name: string): string {
  */
 export function inline(statement: Statement): string {
   return statement.sql.replace(/\$(\d+)/g, (_, n: string) => literal(statement.params[Number(n) - 1] ?? null));
+}
+
+/** A statement over `rows`, or none when there are none: a run without such events writes nothing. */
+export function forRows(rows: readonly unknown[], statement: () => Statement): Statement[] {
+  return rows.length === 0 ? [] : [statement()];
 }

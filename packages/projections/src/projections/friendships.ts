@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { Projection } from '../projection.js';
+import { eventsOf, type Projection } from '../projection.js';
+import { bothWays } from './pairs.js';
 import { liveSchema } from '../schema.js';
-import { sql } from '../sql.js';
+import { forRows, sql } from '../sql.js';
 import { isUuid } from './values.js';
 
 /** Symmetric: one row per direction, so "friends of X" is one index range either way. */
@@ -18,25 +19,20 @@ export const friendshipsProjection: Projection = {
       friend_id uuid NOT NULL,
       PRIMARY KEY (user_id, friend_id)
     );`,
-  evolve({ event }) {
-    switch (event.type) {
-      case 'FriendAdded':
-        return [
-          sql(
-            `INSERT INTO friendships (user_id, friend_id) VALUES ($1::uuid, $2::uuid), ($2::uuid, $1::uuid) ON CONFLICT DO NOTHING`,
-            event.data.userId, event.data.friendId,
-          ),
-        ];
-      case 'FriendRemoved':
-        return [
-          sql(
-            `DELETE FROM friendships WHERE (user_id, friend_id) IN (($1::uuid, $2::uuid), ($2::uuid, $1::uuid))`,
-            event.data.userId, event.data.friendId,
-          ),
-        ];
-      default:
-        return [];
-    }
+  project(run) {
+    const added = bothWays(eventsOf(run, 'FriendAdded'));
+    const removed = bothWays(eventsOf(run, 'FriendRemoved'));
+    return [
+      ...forRows(added, () => sql(
+        `INSERT INTO friendships (user_id, friend_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`,
+        added.map(([u]) => u), added.map(([, f]) => f),
+      )),
+      ...forRows(removed, () => sql(
+        `DELETE FROM friendships f USING unnest($1::uuid[], $2::uuid[]) AS gone (user_id, friend_id)
+         WHERE f.user_id = gone.user_id AND f.friend_id = gone.friend_id`,
+        removed.map(([u]) => u), removed.map(([, f]) => f),
+      )),
+    ];
   },
 };
 

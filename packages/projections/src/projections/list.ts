@@ -6,16 +6,16 @@ import { postsProjection } from './posts.js';
 import { usersProjection } from './users.js';
 
 /**
- * Every projection, in the order each event is applied to them: a projection that reads
- * another's table sees it as of the previous event (feeds reads friendships, and the
- * commit time of a post being deleted, before posts drops it).
+ * Every projection, in the order each run of events is applied to them (see plan.ts):
+ * the outbox reads friendships before the run adds to them; feeds reads them after, and
+ * reads posts before the run changes them (the commit time of a post being deleted).
  */
 export const projections: readonly Projection[] = [
   usersProjection,
+  outboxProjection,
   friendshipsProjection,
   feedsProjection,
   postsProjection,
-  outboxProjection,
 ];
 
 export function projectionNamed(name: string): Projection | undefined {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Projection } from '../projection.js';
+import { eventsOf, type Projection } from '../projection.js';
 import { liveSchema } from '../schema.js';
-import { sql } from '../sql.js';
+import { forRows, sql } from '../sql.js';
 import { isUuid } from './values.js';
 
 /** The OTUS Post. */
@@ -27,22 +27,24 @@ export const postsProjection: Projection = {
       created_at timestamptz NOT NULL
     );
     CREATE INDEX posts_by_author ON posts (author_id, created_at DESC, id DESC);`,
-  evolve({ event, createdAt }) {
-    switch (event.type) {
-      case 'PostCreated':
-        return [
-          sql(
-            `INSERT INTO posts (id, author_id, text, created_at) VALUES ($1::uuid, $2::uuid, $3, $4::timestamptz) ON CONFLICT (id) DO NOTHING`,
-            event.data.postId, event.data.authorId, event.data.text, createdAt,
-          ),
-        ];
-      case 'PostUpdated':
-        return [sql(`UPDATE posts SET text = $2 WHERE id = $1::uuid`, event.data.postId, event.data.text)];
-      case 'PostDeleted':
-        return [sql(`DELETE FROM posts WHERE id = $1::uuid`, event.data.postId)];
-      default:
-        return [];
-    }
+  project(run) {
+    const created = eventsOf(run, 'PostCreated');
+    // The last of several edits of a post in one run is the one that stays.
+    const updated = [...new Map(eventsOf(run, 'PostUpdated').map((e) => [e.event.data.postId, e.event.data.text])).entries()];
+    const deleted = eventsOf(run, 'PostDeleted').map((e) => e.event.data.postId);
+    return [
+      ...forRows(created, () => sql(
+        `INSERT INTO posts (id, author_id, text, created_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) ON CONFLICT (id) DO NOTHING`,
+        created.map((e) => e.event.data.postId), created.map((e) => e.event.data.authorId),
+        created.map((e) => e.event.data.text), created.map((e) => e.createdAt),
+      )),
+      ...forRows(updated, () => sql(
+        `UPDATE posts p SET text = edit.text FROM unnest($1::uuid[], $2::text[]) AS edit (id, text) WHERE p.id = edit.id`,
+        updated.map(([id]) => id), updated.map(([, text]) => text),
+      )),
+      ...forRows(deleted, () => sql(`DELETE FROM posts WHERE id = ANY($1::uuid[])`, deleted)),
+    ];
   },
 };
 

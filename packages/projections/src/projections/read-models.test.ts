@@ -143,19 +143,27 @@ test("FriendAdded backfills each one's posts into the other's feed; FriendRemove
   assert.equal(await queries.getFeed(b, 0, 10), []);
 });
 
-test('a feed serves the newest 1000 posts and is trimmed back to them by a trimming post', async () => {
+test('a feed serves the newest 1000 posts, and a trimming post cuts its readers back to them', async () => {
   const [author, reader] = [uuid(), uuid()];
+  const postId = (trimming: boolean) => {
+    for (;;) {
+      const id = uuid();
+      if (trims(id) === trimming) return id;
+    }
+  };
+  const rowsOf = async () =>
+    (await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.feed WHERE reader_id = $1`, [reader])).rows[0].n;
   await apply(befriend(author, reader));
-  const posts = Array.from({ length: 1150 }, (_, i) => post(uuid(), author, `n${i}`));
-  await apply(...posts);
+  await apply(...Array.from({ length: 1150 }, (_, i) => post(postId(false), author, `n${i}`)));
   const newest = await queries.getFeed(reader, 0, 1000);
   assert.is(newest.length, 1000);
   assert.is(newest[0]?.text, 'n1149');
   assert.is(newest[999]?.text, 'n150');
   assert.equal(await queries.getFeed(reader, 999, 10).then((r) => r.map((p) => p.text)), ['n150']);
-  const lastTrim = posts.findLastIndex((p) => trims((p.data as { postId: string }).postId));
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.feed WHERE reader_id = $1`, [reader]);
-  assert.is(rows[0].n, lastTrim >= 999 ? 1000 + (1149 - lastTrim) : 1150);
+  assert.is(await rowsOf(), 1150, 'no post of that batch trims');
+  await apply(post(postId(true), author, 'trimming'), post(postId(false), author, 'after'));
+  assert.is(await rowsOf(), 1000, 'a trimming post cuts the feed back at the end of its batch');
+  assert.equal((await queries.getFeed(reader, 0, 3)).map((p) => p.text), ['after', 'trimming', 'n1149']);
 });
 
 test('a batch applied twice changes nothing', async () => {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Projection } from '../projection.js';
+import { eventsOf, type Projection } from '../projection.js';
 import { liveSchema } from '../schema.js';
-import { sql } from '../sql.js';
+import { forRows, sql } from '../sql.js';
 import { escapeLike, isUuid } from './values.js';
 
 /** The OTUS User: no password hash, ever (it stays in the user's stream). */
@@ -33,16 +33,15 @@ export const usersProjection: Projection = {
       city text NOT NULL
     );
     CREATE INDEX users_name_prefix ON users ((lower(first_name) COLLATE "C"), (lower(second_name) COLLATE "C"), id);`,
-  evolve({ event }) {
-    if (event.type !== 'UserRegistered') return [];
-    const u = event.data;
-    return [
-      sql(
-        `INSERT INTO users (id, first_name, second_name, birthdate, biography, city)
-         VALUES ($1::uuid, $2, $3, $4::date, $5, $6) ON CONFLICT (id) DO NOTHING`,
-        u.userId, u.firstName, u.secondName, u.birthdate, u.biography, u.city,
-      ),
-    ];
+  project(run) {
+    const users = eventsOf(run, 'UserRegistered').map((e) => e.event.data);
+    return forRows(users, () => sql(
+      `INSERT INTO users (id, first_name, second_name, birthdate, biography, city)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[])
+       ON CONFLICT (id) DO NOTHING`,
+      users.map((u) => u.userId), users.map((u) => u.firstName), users.map((u) => u.secondName),
+      users.map((u) => u.birthdate), users.map((u) => u.biography), users.map((u) => u.city),
+    ));
   },
 };
 

@@ -1,0 +1,93 @@
+import type { RecordedEvent } from '@herald/eventstore';
+import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { v7 as uuid } from 'uuid';
+import { applyBatch } from './apply.js';
+import { freshSchemaSql } from './migrate.js';
+import { projections } from './projections/list.js';
+import { seededRandom } from './replay/sample-data.js';
+import { eventMaker, snapshotReadModels } from './testing.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+test.before(async () => {
+  db = await createTestDatabase('projections_runs');
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+});
+
+test.after(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+/**
+ * A history a real command side could write (no friendship added twice, no edit of a
+ * missing post), mixing every event type so that runs of all shapes occur.
+ */
+function history(seed: number, length: number): RecordedEvent[] {
+  const random = seededRandom(seed);
+  const recorded = eventMaker();
+  const users = Array.from({ length: 8 }, () => uuid());
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const friends = new Set<string>();
+  const posts = new Map<string, string>();
+  const events = users.slice(0, 4).map((userId) => recorded('UserRegistered', {
+    userId, firstName: 'Ann', secondName: 'Lee', birthdate: '1990-01-02', biography: '', city: 'Oslo', passwordHash: 'x',
+  }));
+  while (events.length < length) {
+    const [a, b] = [pick(users), pick(users)];
+    const pair = a < b ? `${a}:${b}` : `${b}:${a}`;
+    const roll = random();
+    if (roll < 0.3 && a !== b && !friends.has(pair)) {
+      friends.add(pair);
+      events.push(recorded('FriendAdded', { userId: a, friendId: b }));
+    } else if (roll < 0.38 && friends.has(pair)) {
+      friends.delete(pair);
+      events.push(recorded('FriendRemoved', { userId: b, friendId: a }));
+    } else if (roll < 0.8) {
+      const postId = uuid();
+      posts.set(postId, a);
+      events.push(recorded('PostCreated', { postId, authorId: a, text: `post ${events.length}` }));
+    } else if (roll < 0.92 && posts.size > 0) {
+      const [postId, authorId] = pick([...posts]);
+      events.push(recorded('PostUpdated', { postId, authorId, text: `edit ${events.length}` }));
+    } else if (posts.size > 0) {
+      const [postId, authorId] = pick([...posts]);
+      posts.delete(postId);
+      events.push(recorded('PostDeleted', { postId, authorId }));
+    }
+  }
+  return events;
+}
+
+/** Applies `events` to a fresh schema of every projection, cut into batches of the given sizes. */
+async function project(schema: string, events: readonly RecordedEvent[], batchSize: (index: number) => number) {
+  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)}; COMMIT`);
+  const target = { schema, projections, live: false };
+  for (let at = 0, n = 0; at < events.length; n += 1) {
+    const size = batchSize(n);
+    await applyBatch(pool, target, events.slice(at, at + size));
+    at += size;
+  }
+  const { rows } = await pool.query(`SELECT event_id, position, reader_id, routing_key, payload FROM ${schema}.outbox ORDER BY id`);
+  return { readModels: await snapshotReadModels(pool, schema), outbox: rows };
+}
+
+for (const seed of [1, 2, 3]) {
+  test(`a history applied in batches of any size leaves what one event at a time leaves (seed ${seed})`, async () => {
+    const events = history(seed, 400);
+    const random = seededRandom(seed * 7919);
+    const oneByOne = await project(`runs_one_${seed}`, events, () => 1);
+    const batched = await project(`runs_batched_${seed}`, events, () => 1 + Math.floor(random() * 80));
+    const whole = await project(`runs_whole_${seed}`, events, () => events.length);
+    assert.ok(oneByOne.readModels.feed && oneByOne.readModels.feed.length > 50, 'the history fills feeds');
+    assert.ok(oneByOne.outbox.length > 50, 'the history notifies');
+    assert.equal(batched, oneByOne);
+    assert.equal(whole, oneByOne);
+  });
+}
+
+test.run();
