@@ -1,15 +1,17 @@
-import type { FeedNotification } from '@herald/contracts';
 import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { liveSchema } from '../schema.js';
 import { openBroker, type Broker } from './broker.js';
+import { relayPass } from './pass.js';
+import { tryRelayLock } from './rows.js';
 
 export interface OutboxRelayOptions {
   readonly pool: pg.Pool;
   readonly rabbitmqUrl: string;
   readonly exchange: string;
   readonly batchSize: number;
+  /** Most batches published and awaiting their confirms at once (default 4). */
+  readonly inFlightBatches?: number;
   readonly logger: Logger;
   readonly registry?: Registry;
   /** How often an idle relay looks for rows it was not woken for. */
@@ -23,28 +25,27 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-interface OutboxRow {
-  readonly id: string;
-  readonly event_id: string;
-  readonly position: string;
-  readonly reader_id: string;
-  readonly routing_key: string;
-  readonly payload: FeedNotification['payload'];
-}
-
 const backoff = { firstMs: 100, maxMs: 5000 };
+/** How often a standby relay tries for the relay lock. */
+const standbyMs = 1000;
 
 /**
  * Publishes outbox rows to the exchange with publisher confirms and deletes them only
- * once confirmed: at-least-once, nothing lost when the relay or the broker dies. Rows
- * are taken a batch at a time under FOR UPDATE SKIP LOCKED and published back to back,
- * then the whole batch's confirms are awaited: one round trip per batch, not per message.
+ * once confirmed: at-least-once, nothing lost when the relay or the broker dies.
+ *
+ * One relay publishes at a time (a session advisory lock; others stand by). It reads
+ * batches in id order and keeps up to `inFlightBatches` of them published but not yet
+ * confirmed, so reading, publishing, the broker's confirms and deletes overlap; each
+ * batch is deleted when all of its own confirms are in. Any failure drops whatever is
+ * in flight and starts again from the lowest row, so every unconfirmed row is
+ * published again (a duplicate at worst; consumers dedupe by messageId).
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, logger } = options;
   const metrics = relayMetrics(options.registry);
   const stopping = new AbortController();
   let broker: Broker | undefined;
+  let session: pg.PoolClient | undefined;
   let wakeUp: () => void = () => undefined;
 
   const sleep = (ms: number) => new Promise<void>((resolve) => {
@@ -80,29 +81,58 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  /** A session holding the relay lock, or undefined while another relay holds it. */
+  async function takeLock(): Promise<pg.PoolClient | undefined> {
+    const client = await pool.connect();
+    try {
+      if (await tryRelayLock(client)) {
+        // Held, not pooled: its errors would otherwise crash the process. The next query fails and the pass starts over.
+        client.on('error', (error) => logger.warn({ err: error }, 'outbox: relay session lost'));
+        return client;
+      }
+      client.release();
+      return undefined;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  }
+
+  /** Closing both fails every pending confirm and delete of the abandoned passes. */
+  async function disconnect(): Promise<void> {
+    session?.release(true); // ends the session, and with it the relay lock
+    session = undefined;
+    await broker?.close();
+    broker = undefined;
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
-    // Rows are read after the last one relayed, so the scan never wades through the
-    // deleted rows behind it; live batches commit one after another (the live lock), so
-    // no row commits behind the cursor. Idle, it starts over from the lowest row.
+    // Each pass reads after the last row relayed, so it never wades through the deleted
+    // rows behind it; live batches commit one after another (the live lock), so no row
+    // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
     let cursor = '0';
+    const pass = { batchSize: options.batchSize, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal };
     while (!stopping.signal.aborted) {
       try {
         broker ??= await connect();
-        const relayed = await relayBatch(pool, broker, options.exchange, options.batchSize, cursor);
+        session ??= await takeLock();
+        if (!session) {
+          await sleep(standbyMs);
+          continue;
+        }
+        const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (count) => metrics.published.inc(count));
         failures = 0;
-        metrics.published.inc(relayed.count);
-        if (relayed.count > 0) cursor = relayed.last;
+        if (relayed > 0) cursor = last;
         else if (cursor !== '0') cursor = '0';
         else await sleep(options.pollIntervalMs ?? 250);
       } catch (error) {
         cursor = '0';
+        await disconnect();
         if (stopping.signal.aborted) break;
         failures += 1;
         metrics.failures.inc();
-        logger.warn({ err: error }, 'outbox: batch not confirmed; its rows stay and will be published again');
-        await broker?.close();
-        broker = undefined;
+        logger.warn({ err: error }, 'outbox: batches not confirmed; their rows stay and will be published again');
         await sleep(Math.min(backoff.firstMs * 2 ** failures, backoff.maxMs));
       }
     }
@@ -115,59 +145,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       stopping.abort();
       await running;
-      await broker?.close();
-      broker = undefined;
+      await disconnect();
       metrics.connected.set(0);
     },
   };
-}
-
-/** One batch: lock rows, publish them all, await every confirm, delete them, commit. */
-async function relayBatch(
-  pool: pg.Pool, broker: Broker, exchange: string, batchSize: number, after: string,
-): Promise<{ count: number; last: string }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id::text AS id, event_id, position, reader_id::text AS reader_id, routing_key, payload
-       FROM ${liveSchema}.outbox WHERE id > $2::bigint ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [batchSize, after],
-    );
-    if (rows.length > 0) {
-      await publishAll(broker, exchange, rows);
-      await client.query(`DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-    }
-    await client.query('COMMIT');
-    return { count: rows.length, last: rows.at(-1)?.id ?? after };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-async function publishAll(broker: Broker, exchange: string, rows: readonly OutboxRow[]): Promise<void> {
-  const { channel } = broker;
-  for (const row of rows) {
-    const body: FeedNotification = { eventId: row.event_id, position: row.position, payload: row.payload };
-    const accepted = channel.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(body)), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: `${row.event_id}:${row.reader_id}`,
-    });
-    if (!accepted) await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), broker.closed]);
-  }
-  // Rejects with 'channel closed' if the connection drops first, and on any nack.
-  await channel.waitForConfirms();
 }
 
 function relayMetrics(registry: Registry | undefined) {
   const registers = registry ? [registry] : [];
   return {
     published: new Counter({ name: 'herald_outbox_published_total', help: 'Notifications published and confirmed by RabbitMQ', registers }),
-    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Outbox batches not confirmed (republished later)', registers }),
+    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, nack, database error); their unconfirmed rows are published again', registers }),
     connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a RabbitMQ connection', registers }),
   };
 }

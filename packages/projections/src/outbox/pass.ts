@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import type { Broker } from './broker.js';
+import { publishBatch } from './publish.js';
+import { deleteOutbox, readOutbox } from './rows.js';
+
+export interface PassOptions {
+  readonly batchSize: number;
+  /** Most batches published and not yet confirmed and deleted. */
+  readonly inFlight: number;
+  /** Aborted: read no further batch, but finish (confirm and delete) those in flight. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Relays the outbox from the row after `after` until a batch comes back short (caught
+ * up). The next batch is read while this one is published, and up to `inFlight` batches
+ * wait for their confirms at once; each is deleted once all of its own are in. Returns
+ * when every batch it published is confirmed and deleted, and throws on the first that
+ * is not: the caller then drops the connection (failing the rest) and starts over.
+ */
+export async function relayPass(
+  session: pg.ClientBase, broker: Broker, exchange: string, options: PassOptions, after: string,
+  onRelayed: (count: number) => void,
+): Promise<{ relayed: number; last: string }> {
+  const inFlight = new Set<Promise<void>>();
+  let relayed = 0;
+  let last = after;
+  let next = readOutbox(session, after, options.batchSize);
+  for (;;) {
+    const batch = await next;
+    const full = batch.messages.length === options.batchSize && !options.signal.aborted;
+    if (full) next = quiet(readOutbox(session, batch.last, options.batchSize));
+    if (batch.messages.length > 0) {
+      const { confirmed } = await publishBatch(broker, exchange, batch.messages);
+      last = batch.last;
+      track(inFlight, confirmed.then(() => deleteOutbox(session, batch.ranges)).then(() => {
+        relayed += batch.messages.length;
+        onRelayed(batch.messages.length);
+      }));
+    }
+    while (inFlight.size >= options.inFlight) await Promise.race(inFlight);
+    if (!full) break;
+  }
+  await Promise.all(inFlight);
+  return { relayed, last };
+}
+
+function track(inFlight: Set<Promise<void>>, work: Promise<void>): void {
+  const tracked = quiet(work.finally(() => inFlight.delete(tracked)));
+  inFlight.add(tracked);
+}
+
+/** The same promise, its rejection still seen by whoever awaits it, but never unhandled. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
