@@ -4,8 +4,9 @@
 #
 # For each service: use it if it answers; else start it if installed; else install
 # it from Debian's packages (apt-get update once first) and start it. Then enable
-# the RabbitMQ plugins Herald uses, declare the herald.feed exchange and create the
-# databases `herald` and `herald_test`. A second run changes nothing.
+# the RabbitMQ plugins Herald uses, declare the herald.feed exchange, size PostgreSQL's
+# memory to the machine (restarting it once) and create the databases `herald` and
+# `herald_test`. A second run changes nothing.
 #
 #   bash infra/services.sh           ready everything (needs root or sudo to start/install)
 #   bash infra/services.sh --check   only report; exits non-zero if something is not ready
@@ -18,7 +19,7 @@ mode=ready
 case "${1:-}" in
   --check) mode=check ;;
   '') ;;
-  -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: bash infra/services.sh [--check]" >&2; exit 2 ;;
 esac
 
@@ -88,7 +89,7 @@ ready_service postgresql pg_answers pg_installed pg_start pg_install
 ready_service redis redis_answers redis_installed redis_start redis_install
 ready_service rabbitmq rabbit_answers rabbit_installed rabbit_start rabbit_install
 
-if pg_answers; then pg_ready_access && pg_ready_databases; fi
+if pg_answers; then pg_ready_access && pg_ready_settings && pg_ready_databases; fi
 if rabbit_answers; then rabbit_ready_plugins; rabbit_ready_exchange; fi
 
 ready_names="postgresql, redis, rabbitmq"
