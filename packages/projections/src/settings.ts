@@ -10,7 +10,7 @@ export const settings = {
   FEED_EXCHANGE: text('herald.feed'),
   /** Most events applied in one transaction. */
   PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),
-  /** Most outbox rows published per confirm round. */
+  /** Outbox rows per relay batch (up to 4 batches await their confirms at once). */
   OUTBOX_BATCH_SIZE: integer(1, 50_000, 5000),
 } as const;
 

@@ -23,17 +23,18 @@ export async function relayPass(
   onRelayed: (count: number) => void,
 ): Promise<{ relayed: number; last: string }> {
   const inFlight = new Set<Promise<void>>();
+  const onSession = sessionQueue();
   let relayed = 0;
   let last = after;
-  let next = readOutbox(session, after, options.batchSize);
+  let next = onSession(() => readOutbox(session, after, options.batchSize));
   for (;;) {
     const batch = await next;
     const full = batch.messages.length === options.batchSize && !options.signal.aborted;
-    if (full) next = quiet(readOutbox(session, batch.last, options.batchSize));
+    if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.batchSize)));
     if (batch.messages.length > 0) {
       const { confirmed } = await publishBatch(broker, exchange, batch.messages);
       last = batch.last;
-      track(inFlight, confirmed.then(() => deleteOutbox(session, batch.ranges)).then(() => {
+      track(inFlight, confirmed.then(() => onSession(() => deleteOutbox(session, batch.ranges))).then(() => {
         relayed += batch.messages.length;
         onRelayed(batch.messages.length);
       }));
@@ -43,6 +44,20 @@ export async function relayPass(
   }
   await Promise.all(inFlight);
   return { relayed, last };
+}
+
+/**
+ * Runs work on the session one query at a time, in call order: reads and deletes of
+ * batches in flight overlap in time, and a pg client must not be given a second query
+ * while one runs (deprecated in pg 8, an error in pg 9).
+ */
+function sessionQueue(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const result = tail.then(work);
+    tail = result.catch(() => undefined);
+    return result;
+  };
 }
 
 function track(inFlight: Set<Promise<void>>, work: Promise<void>): void {

@@ -9,7 +9,7 @@ import { isUuid } from './values.js';
 /** Each reader is served the newest posts up to this many. */
 export const feedCap = 1000;
 /** One post or friendship in this many trims its readers' feeds back to the cap (see trims). */
-const trimEvery = 50;
+const trimEvery = 100;
 
 /**
  * Fan-out on write: one row per (reader, post), ordered newest first by the post's
