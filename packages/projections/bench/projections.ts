@@ -20,7 +20,7 @@ const replayUsers = size('BENCH_REPLAY_USERS', 3000, 31_000);
 const lag = {
   users: size('BENCH_LAG_USERS', 2000, 10_000),
   rate: size('BENCH_LAG_RATE', 2000, 2000),
-  sustainedRate: size('BENCH_LAG_SUSTAINED_RATE', 200, 200),
+  sustainedRate: size('BENCH_LAG_SUSTAINED_RATE', 500, 500),
   seconds: size('BENCH_LAG_SECONDS', 15, 60),
 };
 const outboxMessages = size('BENCH_OUTBOX_MESSAGES', 100_000, 500_000);
