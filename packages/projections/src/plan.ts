@@ -19,6 +19,8 @@ export interface PlannedEvent {
   readonly projected: ProjectedEvent;
   /** The projections that apply it: those that handle its type and have not applied it yet. */
   readonly projections: readonly Projection[];
+  /** Every projection that has not applied it yet, whether it handles its type or not. */
+  readonly behind: readonly Projection[];
 }
 
 export interface BatchPlan {
@@ -57,7 +59,7 @@ export function planBatch(projections: readonly Projection[], checkpoints: Check
       skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: parsed.reason });
       continue;
     }
-    events.push({ recorded, projected: parsed.projected, projections: interested });
+    events.push({ recorded, projected: parsed.projected, projections: interested, behind });
   }
   return { events, skipped, checkpoints: advance(projections, checkpoints, batch) };
 }
@@ -66,10 +68,15 @@ export function planBatch(projections: readonly Projection[], checkpoints: Check
  * The statements that apply planned events: run by run (see runs.ts), each run to every
  * projection of `projections` in their order, so a projection reading another's table
  * sees it as of the end of the previous run, or of this one if listed after it.
+ *
+ * A run also ends where projections' checkpoints part (after a rebuild from a position,
+ * or on the outbox's first start at the log's head): what one projection reads of
+ * another's table as of the run's start must not lack events the reader skips.
  */
 export function statementsFor(projections: readonly Projection[], events: readonly PlannedEvent[]): Statement[] {
   const statements: Statement[] = [];
-  for (const run of splitRuns(events, (e) => e.projected.event.type)) {
+  const sameBehind = (a: PlannedEvent, b: PlannedEvent) => a.behind.length === b.behind.length && a.behind.every((p, i) => p === b.behind[i]);
+  for (const run of splitRuns(events, (e) => e.projected.event.type, sameBehind)) {
     for (const projection of projections) {
       const mine = run.filter((e) => e.projections.includes(projection)).map((e) => e.projected);
       if (mine.length > 0) statements.push(...projection.project(mine));

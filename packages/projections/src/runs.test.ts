@@ -63,9 +63,13 @@ function history(seed: number, length: number): RecordedEvent[] {
   return events;
 }
 
-/** Applies `events` to a fresh schema of every projection, cut into batches of the given sizes. */
-async function project(schema: string, events: readonly RecordedEvent[], batchSize: (index: number) => number) {
-  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)}; COMMIT`);
+/**
+ * Applies `events` to a fresh schema of every projection, cut into batches of the given
+ * sizes; `outboxFrom` starts the outbox's checkpoint there, as on a first start at the head.
+ */
+async function project(schema: string, events: readonly RecordedEvent[], batchSize: (index: number) => number, outboxFrom = '') {
+  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)};
+    INSERT INTO ${schema}.projection_checkpoints (projection, version, position) VALUES ('outbox', 1, '${outboxFrom}'); COMMIT`);
   const target = { schema, projections, live: false };
   for (let at = 0, n = 0; at < events.length; n += 1) {
     const size = batchSize(n);
@@ -89,5 +93,20 @@ for (const seed of [1, 2, 3]) {
     assert.equal(whole, oneByOne);
   });
 }
+
+test('with the outbox starting mid-log, batches of any size notify what one event at a time does', async () => {
+  const recorded = eventMaker(Date.parse('2027-01-01T00:00:00Z'));
+  const [a, b] = [uuid(), uuid()];
+  // A friendship the outbox starts after, then a post in the same run: the friend is notified.
+  const boundary = [recorded('FriendAdded', { userId: a, friendId: b }), recorded('PostCreated', { postId: uuid(), authorId: a, text: 'first after the start' })];
+  const events = [...history(4, 300), ...boundary, ...history(5, 300)].map((e, i) => ({ ...e, position: String(i).padStart(8, '0') }));
+  const from = events[300]?.position ?? '';
+  const oneByOne = await project('runs_from_one', events, () => 1, from);
+  const whole = await project('runs_from_whole', events, () => events.length, from);
+  assert.ok(oneByOne.outbox.length > 20, 'posts after the start notify');
+  assert.ok(oneByOne.outbox.some((row) => row.reader_id === b), 'the friend added just before the start');
+  assert.ok(oneByOne.outbox.every((row) => row.position > from), 'none before it');
+  assert.equal(whole, oneByOne);
+});
 
 test.run();

@@ -19,13 +19,13 @@ export function shareRun(a: HeraldEventType, b: HeraldEventType): boolean {
   return a === b || (growthTypes.has(a) && growthTypes.has(b));
 }
 
-/** Cuts a list of events, kept in order, into maximal runs. */
-export function splitRuns<T>(items: readonly T[], typeOf: (item: T) => HeraldEventType): T[][] {
+/** Cuts a list of events, kept in order, into maximal runs; `together` may cut them further. */
+export function splitRuns<T>(items: readonly T[], typeOf: (item: T) => HeraldEventType, together: (a: T, b: T) => boolean = () => true): T[][] {
   const runs: T[][] = [];
   let current: T[] = [];
   for (const item of items) {
     const last = current.at(-1);
-    if (last !== undefined && !shareRun(typeOf(last), typeOf(item))) {
+    if (last !== undefined && !(shareRun(typeOf(last), typeOf(item)) && together(last, item))) {
       runs.push(current);
       current = [];
     }
