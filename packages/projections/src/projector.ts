@@ -6,6 +6,7 @@ import pg from 'pg';
 import { followLog } from './live.js';
 import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
+import { startOutboxAtHead } from './outbox/first-start.js';
 import { startOutboxRelay } from './outbox/relay.js';
 import type { ProjectorConfig } from './settings.js';
 
@@ -25,6 +26,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
   await migrateReadModels(pool);
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
+  await startOutboxAtHead(pool, store);
 
   const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
   const ops = createOps('projector', [
