@@ -11,6 +11,8 @@ export interface FollowOptions {
   readonly pool: pg.Pool;
   readonly batchSize: number;
   readonly logger: Logger;
+  /** Before each attempt to follow the log, retried with it when it fails (it must be idempotent). */
+  readonly beforeFollowing?: () => Promise<void>;
   /** After each committed batch, with the time it committed (ms since epoch). */
   readonly onBatch?: (events: readonly RecordedEvent[], outcome: BatchOutcome, committedAt: number) => void;
 }
@@ -33,6 +35,7 @@ export function followLog(options: FollowOptions): Follower {
     let wait = backoff.firstMs;
     while (!abort.signal.aborted) {
       try {
+        await options.beforeFollowing?.();
         await runConsumer({
           store: options.store,
           pool: options.pool,

@@ -26,7 +26,6 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
   await migrateReadModels(pool);
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
-  await startOutboxAtHead(pool, store);
 
   const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
   const ops = createOps('projector', [
@@ -37,6 +36,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   const metrics = projectorMetrics(ops.registry);
   const follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
+    beforeFollowing: () => startOutboxAtHead(pool, store),
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);
       if (events.some((e) => e.type === 'PostCreated')) relay.wake();

@@ -58,10 +58,13 @@ test('a first start on a log with history builds the feeds from it but notifies 
   await channel.consume(queue, (m) => m && notified.push(JSON.parse(m.content.toString()).payload.postText), { noAck: true });
 
   await appendEvent(store, friendshipStream(author, reader), 'FriendAdded', { userId: author, friendId: reader });
-  for (const text of ['old one', 'old two']) await post(author, text);
+  await post(author, 'old one');
+  const history = await post(author, 'old two');
   projector = await start();
-  const { position } = await post(author, 'new');
   const queries = createReadModelQueries(pool);
+  // Its outbox starts where the log stood when the projector began to follow it.
+  assert.is(await queries.waitForPosition(history.position, 15_000), true);
+  const { position } = await post(author, 'new');
   assert.is(await queries.waitForPosition(position, 15_000), true);
   assert.equal((await queries.getFeed(reader, 0, 10)).map((p) => p.text), ['new', 'old two', 'old one'], 'the feed holds the history');
   // The relay publishes in log order: once the new post is in, an old one would have been too.
