@@ -8,3 +8,4 @@ export { stopOnSignals } from './shutdown.js';
 export type { StopStep } from './shutdown.js';
 export { migrate } from './migrations.js';
 export type { Migration } from './migrations.js';
+export { seededRandom } from './random.js';

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@herald/eventstore';
+import { seededRandom } from '@herald/kit';
 import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
 import pg from 'pg';
 import { test } from 'uvu';
@@ -7,7 +8,6 @@ import { v7 as uuid } from 'uuid';
 import { applyBatch } from './apply.js';
 import { freshSchemaSql } from './migrate.js';
 import { projections } from './projections/list.js';
-import { seededRandom } from './replay/sample-data.js';
 import { eventMaker, snapshotReadModels } from './testing.js';
 
 let db: TestDatabase;

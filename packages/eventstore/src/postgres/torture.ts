@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { seededRandom } from '@herald/kit';
 import type { EventStore, NewEvent, StartFrom } from '../port.js';
 import { openPostgresEventStore, type PostgresEventStoreInternals } from './store.js';
 
@@ -43,18 +44,6 @@ export interface TortureReport {
   /** Whether positions only ever increased, as each subscriber saw them. */
   readonly positionsIncrease: boolean;
   readonly durationMs: number;
-}
-
-/** A small seeded generator (mulberry32), so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -142,7 +131,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     maxRunMs: options.maxRunMs ?? 300,
   };
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const rng = random(seed);
+  const rng = seededRandom(seed);
   const opened = openPostgresEventStore({ databaseUrl: options.databaseUrl, poolSize: settings.writers + 6, pollIntervalMs: 100 });
   const started = Date.now();
   const ledger: Ledger = { committed: new Set(), rolledBack: new Set(), appendErrors: 0, target: settings.events };
@@ -151,7 +140,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
   const progress = setInterval(() => options.onProgress?.({ committed: ledger.committed.size, seen: followers.map((f) => f.ids.length) }), 1000);
   try {
     const following = Promise.all([follow(opened.store, sentinel, followers[0], rng, undefined), follow(opened.store, sentinel, followers[1], rng, settings.maxRunMs)]);
-    await Promise.all(Array.from({ length: settings.writers }, (_, i) => writer(opened, ledger, settings, random(seed + i + 1))));
+    await Promise.all(Array.from({ length: settings.writers }, (_, i) => writer(opened, ledger, settings, seededRandom(seed + i + 1))));
     // Every writer's transaction has ended, so the sentinel's sorts after all of them.
     await opened.store.append('torture-sentinel', [{ id: sentinel, type: 'TortureEnded', data: {} }]);
     await following;

@@ -1,8 +1,9 @@
 import { scryptSync, randomBytes } from 'node:crypto';
 import { friendshipStream, postStream, userStream, type HeraldEvent } from '@herald/contracts';
 import type { EventStore, ExpectedRevision } from '@herald/eventstore';
+import { seededRandom } from '@herald/kit';
 import { v7 as uuid } from 'uuid';
-import { cities, firstNames, interests, secondNames, seededRandom, words } from './sample-data.js';
+import { cities, firstNames, interests, secondNames, words } from './sample-data.js';
 
 export interface GenerateRequest {
   readonly users: number;

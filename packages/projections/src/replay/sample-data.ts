@@ -15,15 +15,3 @@ export const words = [
   'сегодня', 'вечером', 'новый', 'проект', 'кофе', 'дождь', 'море', 'книга', 'концерт', 'друзья', 'работа', 'отпуск',
   'today', 'release', 'weekend', 'coffee', 'mountains', 'photo', 'music', 'deploy', 'lunch', 'sunset', 'idea', 'city',
 ];
-
-/** A seeded generator (mulberry32), so the same seed gives the same log shape. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
