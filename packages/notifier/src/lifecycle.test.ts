@@ -107,7 +107,12 @@ test('when the broker drops the connection, the notifier rebinds and open socket
   const [olgaKey, peterKey] = [await keyOf('olga'), await keyOf('peter')];
   const queueBefore = (await bindingsFrom(exchange)).find((x) => x.routingKey === olgaKey)?.queue;
   assert.ok(queueBefore);
-  assert.is(await closeConnectionsNamed(`herald-notifier pid ${notifier.child.pid}`), 1);
+  // The management API lists a new connection only once its stats arrive (every few seconds).
+  const closed = await eventually(async () => {
+    const count = await closeConnectionsNamed(`herald-notifier pid ${notifier.child.pid}`);
+    return count > 0 ? count : undefined;
+  }, "the notifier's connection, as the management API lists it");
+  assert.is(closed, 1);
   await eventually(async () => {
     const rows = await bindingsFrom(exchange);
     const olga = rows.find((x) => x.routingKey === olgaKey);
