@@ -71,12 +71,13 @@ pg_tuned_settings() {
 }
 
 pg_ready_settings() {
-  local values='' stale name value
+  local values='' stale listed name value
   while read -r name value; do values+="${values:+, }('$name', '$value')"; done < <(pg_tuned_settings)
   stale=$(pg_psql -c "select name || ' ' || value from (values $values) v (name, value)
     where pg_size_bytes(current_setting(name)) <> pg_size_bytes(value)") || die postgresql "cannot read its settings"
   if [ -z "$stale" ]; then say postgresql "settings tuned for this machine"; return; fi
-  if [ "$mode" = check ]; then say postgresql "not tuned for this machine (bash infra/services.sh sets: $(tr '\n' ',' <<<"$stale" | sed 's/,$//; s/,/, /g'))"; return; fi
+  listed=$(tr '\n' ',' <<<"$stale" | sed 's/,$//; s/,/, /g')
+  if [ "$mode" = check ]; then say postgresql "not tuned for this machine (bash infra/services.sh sets: $listed)"; return; fi
   while read -r name value; do
     pg_psql -c "alter system set $name = '$value'" || die postgresql "cannot set $name"
   done <<<"$stale"
@@ -86,8 +87,8 @@ pg_ready_settings() {
       as_root pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main restart || die postgresql "restart to apply its settings failed"
       wait_for "$start_timeout_s" pg_psql -c 'select 1' || die postgresql "does not answer after the restart that applied its settings"
     else
-      say postgresql "restart PostgreSQL to apply: $(tr '\n' ',' <<<"$stale" | sed 's/,$//; s/,/, /g')"
+      say postgresql "restart PostgreSQL to apply: $listed"
     fi
   fi
-  changed postgresql "tuned for this machine ($(tr '\n' ',' <<<"$stale" | sed 's/,$//; s/,/, /g'))"
+  changed postgresql "tuned for this machine ($listed)"
 }
