@@ -48,6 +48,11 @@ function withRival(rival: (stream: string) => Promise<unknown>, times: number): 
   };
 }
 
+/** A rival that ends the friendship and starts it again: the stream moves on, the state stays. */
+const removeAndReAdd = (data: AddFriend['data']) => async (stream: string) => {
+  await handleCommand(store, friendshipDecider, stream, remove(data));
+  await handleCommand(store, friendshipDecider, stream, add(data));
+};
 const types = async (stream: string) => (await store.readStream(stream)).map((e) => e.type);
 
 test('a lost race is re-decided against the new state: the rival added the friend, so we append nothing', async () => {
@@ -65,10 +70,7 @@ test('a lost race whose new state still calls for our change appends it after th
   const stream = friendshipStream(data.userId, data.friendId);
   await handleCommand(store, friendshipDecider, stream, add(data));
   // Each time, the rival removes and re-adds the friendship: our removal still applies.
-  const racing = withRival(async () => {
-    await handleCommand(store, friendshipDecider, stream, remove(data));
-    await handleCommand(store, friendshipDecider, stream, add(data));
-  }, 2);
+  const racing = withRival(removeAndReAdd(data), 2);
   const outcome = await handleCommand(racing, friendshipDecider, stream, remove(data));
   assert.is(outcome.events.length, 1);
   assert.equal(await types(stream), ['FriendAdded', 'FriendRemoved', 'FriendAdded', 'FriendRemoved', 'FriendAdded', 'FriendRemoved']);
@@ -78,10 +80,7 @@ test('a command that loses every race gives up after its attempts with 503 write
   const data = pair();
   const stream = friendshipStream(data.userId, data.friendId);
   await handleCommand(store, friendshipDecider, stream, add(data));
-  const racing = withRival(async () => {
-    await handleCommand(store, friendshipDecider, stream, remove(data));
-    await handleCommand(store, friendshipDecider, stream, add(data));
-  }, 3);
+  const racing = withRival(removeAndReAdd(data), 3);
   try {
     await handleCommand(racing, friendshipDecider, stream, remove(data), { maxAttempts: 3 });
     assert.unreachable('expected write_contention');
