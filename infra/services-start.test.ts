@@ -77,7 +77,7 @@ if (unusable) {
   test('a first run starts each installed service, enables the plugins, declares the exchange and creates the databases', () => {
     const { output, rc } = step('first');
     assert.is(rc, 0, output);
-    const expected = ['postgresql: started', 'redis: started', 'rabbitmq: started', 'postgresql: created database herald\n', 'postgresql: created database herald_test\n', 'rabbitmq: enabled plugins rabbitmq_management rabbitmq_consistent_hash_exchange', 'rabbitmq: declared exchange herald.feed'];
+    const expected = ['postgresql: started', 'redis: started', 'rabbitmq: started', 'postgresql: created database herald\n', 'postgresql: created database herald_test\n', 'rabbitmq: enabled plugins rabbitmq_management rabbitmq_consistent_hash_exchange', 'rabbitmq: declared exchange herald.posts'];
     for (const line of expected) {
       assert.match(output, line);
     }

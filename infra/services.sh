@@ -4,7 +4,7 @@
 #
 # For each service: use it if it answers; else start it if installed; else install
 # it from Debian's packages (apt-get update once first) and start it. Then enable
-# the RabbitMQ plugins Herald uses, declare the herald.feed exchange, size PostgreSQL's
+# the RabbitMQ plugins Herald uses, declare the herald.posts exchange, size PostgreSQL's
 # memory to the machine (restarting it once) and create the databases `herald` and
 # `herald_test`. A second run changes nothing.
 #

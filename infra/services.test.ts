@@ -77,16 +77,16 @@ test('RabbitMQ answers AMQP 0-9-1 with Connection.Start', async () => {
   assert.is(reply.readUInt16BE(9), 10, 'method start');
 });
 
-test('RabbitMQ management API offers the consistent-hash exchange and herald.feed', async () => {
+test('RabbitMQ management API offers the consistent-hash exchange and herald.posts', async () => {
   const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
   const overview = await fetch('http://127.0.0.1:15672/api/overview', { headers: auth });
   assert.is(overview.status, 200);
   const { exchange_types: types } = (await overview.json()) as { exchange_types: { name: string }[] };
   assert.ok(types.some((t) => t.name === 'x-consistent-hash'), 'x-consistent-hash exchange type available');
-  const feed = await fetch('http://127.0.0.1:15672/api/exchanges/%2F/herald.feed', { headers: auth });
+  const feed = await fetch('http://127.0.0.1:15672/api/exchanges/%2F/herald.posts', { headers: auth });
   assert.is(feed.status, 200);
   const exchange = (await feed.json()) as { type: string; durable: boolean };
-  assert.equal({ type: exchange.type, durable: exchange.durable }, { type: 'direct', durable: true });
+  assert.equal({ type: exchange.type, durable: exchange.durable }, { type: 'fanout', durable: true });
 });
 
 test.run();

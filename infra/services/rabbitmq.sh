@@ -52,21 +52,21 @@ rabbit_ready_plugins() {
   changed rabbitmq "enabled plugins ${rabbit_plugins[*]}"
 }
 
-# The feed exchange the projector publishes to (it declares it too; this makes it visible
+# The posts exchange the projector publishes to (it declares it too; this makes it visible
 # in the management UI before the first projector starts). Declared from the definitions file.
 rabbit_ready_exchange() {
   local found
-  found=$(management_api "http://127.0.0.1:$management_port/api/exchanges/%2F/herald.feed" 2>/dev/null) || found=''
+  found=$(management_api "http://127.0.0.1:$management_port/api/exchanges/%2F/herald.posts" 2>/dev/null) || found=''
   if [ -n "$found" ]; then
-    if grep -q '"type":"direct"' <<<"$found" && grep -q '"durable":true' <<<"$found"; then
-      say rabbitmq "exchange herald.feed exists"
+    if grep -q '"type":"fanout"' <<<"$found" && grep -q '"durable":true' <<<"$found"; then
+      say rabbitmq "exchange herald.posts exists"
       return 0
     fi
-    problem rabbitmq "exchange herald.feed exists but is not a durable direct exchange"
+    problem rabbitmq "exchange herald.posts exists but is not a durable fanout exchange"
     return 1
   fi
-  if [ "$mode" = check ]; then problem rabbitmq "exchange herald.feed is missing"; return 1; fi
+  if [ "$mode" = check ]; then problem rabbitmq "exchange herald.posts is missing"; return 1; fi
   management_api -o /dev/null -X POST --data-binary "@$here/rabbitmq/definitions.json" "http://127.0.0.1:$management_port/api/definitions" \
     || die rabbitmq "cannot import $here/rabbitmq/definitions.json through the management API"
-  changed rabbitmq "declared exchange herald.feed"
+  changed rabbitmq "declared exchange herald.posts"
 }

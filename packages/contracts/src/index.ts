@@ -9,5 +9,5 @@ export { postCreatedV1, postUpdatedV1, postDeletedV1 } from './events/post.js';
 export type { HeraldEvent, HeraldEventType, ParsedEvent } from './events/catalogue.js';
 export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './events/catalogue.js';
 export { streamPrefixes, userStream, postStream, friendshipStream } from './streams.js';
-export type { PostedMessage, FeedNotification } from './notification.js';
-export { postedMessageSchema, feedNotificationSchema, feedExchange, userRoutingKey } from './notification.js';
+export type { PostedMessage, PostNotification } from './notification.js';
+export { postedMessageSchema, postNotificationSchema, postsExchange, postsExchangeType, notificationMessageId } from './notification.js';

@@ -92,3 +92,4 @@ export function skipBecause(test: SkippableTest, name: string, reason: string): 
   console.log(`SKIP ${name}: ${reason}`);
   test.skip(name, () => undefined);
 }
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Bindings } from './bindings.js';
+import { everyPostKey } from './bus.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { Hub } from './hub.js';
 import type { Transport, Peer } from './transport.js';
 
-/** How long a user's first socket waits for its binding before it is let in anyway. */
+/** How long the process's first socket waits for the queue's binding before it is let in anyway. */
 const bindWaitMs = 5_000;
 
 export interface AdmissionOptions {
@@ -18,9 +19,11 @@ export interface AdmissionOptions {
 }
 
 /**
- * Completes an authenticated upgrade: a place in the hub, the user's binding, then the
- * socket. Waiting for the binding means that once a client's socket is open, a post
- * made after that moment reaches it. Returns the refusal to answer instead, if any.
+ * Completes an authenticated upgrade: a place in the hub, the queue's binding to the
+ * posts exchange, then the socket. Waiting for the binding means that once a client's
+ * socket is open, a post made after that moment reaches it: the post is routed to this
+ * queue, and finds the peer in the hub when it is taken from it. Returns the refusal to
+ * answer instead, if any.
  */
 export function createAdmission({ hub, bindings, transport, wss, isStopping }: AdmissionOptions) {
   return async function admit(userId: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Refusal | undefined> {
@@ -29,7 +32,7 @@ export function createAdmission({ hub, bindings, transport, wss, isStopping }: A
     // Leaving the hub follows the TCP socket, whatever ends it (handshake error, close, cut).
     if (admitted) {
       socket.on('close', () => hub.remove(peer));
-      await bindings.whenBound(userId, bindWaitMs);
+      await bindings.whenBound(everyPostKey, bindWaitMs);
     }
     if (socket.destroyed) return undefined;
     if (isStopping()) {

@@ -1,5 +1,5 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { feedNotificationSchema, userRoutingKey, type FeedNotification } from '@herald/contracts';
+import { postNotificationSchema, postsExchangeType, type PostNotification } from '@herald/contracts';
 import type { Logger } from '@herald/kit';
 import type { BindingTarget } from './bindings.js';
 import type { NotifierMetrics } from './metrics.js';
@@ -15,11 +15,14 @@ export interface BusOptions {
   readonly dedupeWindow: number;
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
-  /** A first-time notification for a user; called synchronously, acked after it returns. */
-  readonly onPublication: (userId: string, notification: FeedNotification) => void;
+  /** A first-time notification (a post, or one part of its recipients); called synchronously, acked after it returns. */
+  readonly onNotification: (notification: PostNotification) => void;
   /** A new queue was declared after a reconnect: every binding must be made again. */
   readonly onQueueReplaced: () => void;
 }
+
+/** The one binding a notifier makes: the fanout exchange ignores keys, so it takes every post. */
+export const everyPostKey = '';
 
 interface Live {
   readonly model: ChannelModel;
@@ -27,12 +30,12 @@ interface Live {
   readonly queue: string;
 }
 
-const routingPrefix = userRoutingKey('');
-
 /**
- * RabbitMQ in, `onPublication(user, notification)` out; it never touches sockets.
+ * RabbitMQ in, `onNotification(notification)` out; it never touches sockets.
  * One exclusive, server-named, auto-delete queue per process, replaced (and the
- * caller told) whenever the connection is lost and made again with backoff.
+ * caller told) whenever the connection is lost and made again with backoff. The queue
+ * is bound to the fanout exchange only while the caller wants it (while the process
+ * holds sockets): a binding key here is the one the exchange ignores.
  */
 export class BusConsumer implements BindingTarget {
   #live: Live | undefined;
@@ -66,15 +69,15 @@ export class BusConsumer implements BindingTarget {
     if (!(await this.#connect())) this.#scheduleReconnect();
   }
 
-  async bind(userId: string): Promise<void> {
+  async bind(key: string): Promise<void> {
     const live = this.#require();
-    await live.channel.bindQueue(live.queue, this.options.exchange, userRoutingKey(userId));
+    await live.channel.bindQueue(live.queue, this.options.exchange, key);
     this.options.metrics.binds.inc();
   }
 
-  async unbind(userId: string): Promise<void> {
+  async unbind(key: string): Promise<void> {
     const live = this.#require();
-    await live.channel.unbindQueue(live.queue, this.options.exchange, userRoutingKey(userId));
+    await live.channel.unbindQueue(live.queue, this.options.exchange, key);
     this.options.metrics.unbinds.inc();
   }
 
@@ -123,7 +126,7 @@ export class BusConsumer implements BindingTarget {
   }
 
   async #declare(channel: Channel): Promise<string> {
-    await channel.assertExchange(this.options.exchange, 'direct', { durable: true });
+    await channel.assertExchange(this.options.exchange, postsExchangeType, { durable: true });
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await channel.prefetch(this.options.prefetch);
     return queue;
@@ -170,20 +173,18 @@ export class BusConsumer implements BindingTarget {
   }
 
   #handle(message: ConsumeMessage): void {
-    const { routingKey } = message.fields;
     const notification = parseNotification(message.content);
-    if (!notification || !routingKey.startsWith(routingPrefix)) {
+    if (!notification) {
       this.options.metrics.drops.inc({ reason: 'malformed' });
-      this.options.logger.warn({ routingKey, messageId: message.properties.messageId }, 'dropping a malformed feed message');
+      this.options.logger.warn({ messageId: message.properties.messageId }, 'dropping a malformed feed message');
       return;
     }
-    const userId = routingKey.slice(routingPrefix.length);
-    const key = `${notification.eventId}:${userId}`;
+    const key = `${notification.eventId}:${String(notification.part)}`;
     if (this.#seen.has(key)) {
       this.options.metrics.drops.inc({ reason: 'duplicate' });
       return;
     }
-    this.options.onPublication(userId, notification);
+    this.options.onNotification(notification);
     this.#seen.remember(key);
   }
 
@@ -209,9 +210,9 @@ export class BusConsumer implements BindingTarget {
   }
 }
 
-function parseNotification(content: Buffer): FeedNotification | undefined {
+function parseNotification(content: Buffer): PostNotification | undefined {
   try {
-    const parsed = feedNotificationSchema.safeParse(JSON.parse(content.toString('utf8')));
+    const parsed = postNotificationSchema.safeParse(JSON.parse(content.toString('utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

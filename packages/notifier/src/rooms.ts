@@ -1,9 +1,9 @@
 import { WebSocketServer } from 'ws';
 import { createOps, type Logger, type Ops } from '@herald/kit';
-import type { FeedNotification } from '@herald/contracts';
+import type { PostNotification } from '@herald/contracts';
 import { TokenValidator } from './auth.js';
 import { Bindings } from './bindings.js';
-import { BusConsumer } from './bus.js';
+import { BusConsumer, everyPostKey } from './bus.js';
 import { Hub } from './hub.js';
 import { createMetrics, type NotifierMetrics } from './metrics.js';
 import type { NotifierConfig } from './settings.js';
@@ -22,13 +22,19 @@ export interface Rooms {
 
 /**
  * Builds the four rooms and connects them: posts flow bus -> fanOut -> transport;
- * membership flows hub -> bindings -> bus. Nothing is started here.
+ * membership flows hub -> bindings -> bus: the process's queue is bound to the posts
+ * exchange from its first user's arrival to its last user's departure. Nothing is
+ * started here.
  */
 export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   const ops = createOps('notifier', [{ name: 'rabbitmq', check: async () => { if (!bus.connected) throw new Error('not connected'); } }]);
   const hub = new Hub<Peer>(config.MAX_SOCKETS_PER_USER, {
-    first: (userId) => bindings.want(userId, true),
-    last: (userId) => bindings.want(userId, false),
+    first: () => {
+      if (hub.userCount === 1) bindings.want(everyPostKey, true);
+    },
+    last: () => {
+      if (hub.userCount === 0) bindings.want(everyPostKey, false);
+    },
   });
   const metrics = createMetrics(ops.registry, { connections: () => hub.peerCount, users: () => hub.userCount });
   const transport = new Transport(
@@ -44,7 +50,7 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
     dedupeWindow: config.DEDUPE_WINDOW,
     logger,
     metrics,
-    onPublication: fanOut,
+    onNotification: fanOut,
     onQueueReplaced: () => bindings.resync(),
   });
   const bindings = new Bindings(bus, logger);
@@ -56,17 +62,22 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: config.MAX_CLIENT_FRAME_BYTES, clientTracking: false });
 
-  /** Encodes a post once and writes it to every local socket of its reader. */
-  function fanOut(userId: string, { payload }: FeedNotification): void {
-    const peers = hub.peersOf(userId);
-    if (!peers) {
-      metrics.drops.inc({ reason: 'no_local_socket' });
-      return;
-    }
-    const frame = Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id }));
+  /**
+   * Writes a post to every local socket of its recipients. The frame is encoded once,
+   * when the first local recipient is found; a message for nobody here costs only the
+   * lookups.
+   */
+  function fanOut({ payload, recipients }: PostNotification): void {
+    let frame: Buffer | undefined;
     let delivered = 0;
-    for (const peer of peers) if (transport.send(peer, frame)) delivered += 1;
-    metrics.deliveries.inc(delivered);
+    for (const userId of recipients) {
+      const peers = hub.peersOf(userId);
+      if (!peers) continue;
+      frame ??= Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id }));
+      for (const peer of peers) if (transport.send(peer, frame)) delivered += 1;
+    }
+    if (frame) metrics.deliveries.inc(delivered);
+    else metrics.drops.inc({ reason: 'no_local_socket' });
   }
 
   return { ops, metrics, hub, bindings, bus, transport, auth, wss };

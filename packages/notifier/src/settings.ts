@@ -1,5 +1,5 @@
 import { commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
-import { feedExchange } from '@herald/contracts';
+import { postsExchange } from '@herald/contracts';
 
 /** Every setting of the notifier process, read from the environment at start. */
 export const settings = {
@@ -13,7 +13,7 @@ export const settings = {
   AUTH_CACHE_TTL_MS: integer(0, 30_000, 10_000),
   AUTH_CACHE_MAX_ENTRIES: integer(1, 10_000_000, 100_000),
   RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
-  FEED_EXCHANGE: text(feedExchange),
+  FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */
   RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),
   RABBITMQ_RECONNECT_MIN_MS: integer(10, 60_000, 250),

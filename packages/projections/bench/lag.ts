@@ -32,7 +32,7 @@ export async function lagBench(
   await generate(db.store, { users: options.users, friendsPerUser: 50, postsPerUser: 1, concurrency: 32, seed: 11 }, 'lag seed');
   const lags: number[] = [];
   let measuring = false;
-  const relay = startOutboxRelay({ pool: db.pool, rabbitmqUrl: options.rabbitmqUrl, exchange: uniqueName('herald.feed.bench'), batchSize: 2000, logger });
+  const relay = startOutboxRelay({ pool: db.pool, rabbitmqUrl: options.rabbitmqUrl, exchange: uniqueName('herald.posts.bench'), logger });
   const follower = followLog({
     store: db.store, pool: db.pool, batchSize: 1000, logger,
     onBatch: (events, _outcome, committedAt) => {

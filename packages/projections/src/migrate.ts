@@ -17,7 +17,7 @@ function inSchema(schema: string, ddl: string): string {
  */
 export const readModelMigrations: readonly Migration[] = [
   { id: '000-schema', sql: `CREATE SCHEMA IF NOT EXISTS ${identifier(liveSchema)}; ${inSchema(liveSchema, checkpointsDdl)}` },
-  ...projections.map((p) => ({ id: `${p.name}-v${p.version}`, sql: inSchema(liveSchema, p.ddl) })),
+  ...projections.map((p) => ({ id: `${p.name}-v${p.version}`, sql: inSchema(liveSchema, p.migration ?? p.ddl) })),
 ];
 
 /** Creates the read models' schema and tables; safe from several processes at once. */

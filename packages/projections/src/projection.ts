@@ -36,6 +36,11 @@ export interface Projection {
   /** False for projections that must never see history again (the outbox). */
   readonly replayable: boolean;
   readonly ddl: string;
+  /**
+   * For a projection that cannot be rebuilt from the log (the outbox): the SQL that makes
+   * this version's live tables in place of `ddl`, carrying the previous version's rows over.
+   */
+  readonly migration?: string;
   project(run: Run): readonly Statement[];
 }
 

@@ -1,4 +1,4 @@
-import { friendshipStream, postStream, userStream } from '@herald/contracts';
+import { friendshipStream, postStream, postsExchangeType, userStream } from '@herald/contracts';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger, loadConfig } from '@herald/kit';
 import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
@@ -61,15 +61,19 @@ test('a post appended live reaches a RabbitMQ consumer of a friend', async () =>
   const connection = await amqp.connect(rabbitmqUrl);
   try {
     const channel = await connection.createChannel();
-    await channel.assertExchange(exchange, 'direct', { durable: true });
+    await channel.assertExchange(exchange, postsExchangeType, { durable: true });
     const { queue } = await channel.assertQueue('', { exclusive: true });
-    await channel.bindQueue(queue, exchange, `user.${reader}`);
+    await channel.bindQueue(queue, exchange, '');
     const bodies: unknown[] = [];
     await channel.consume(queue, (m) => m && bodies.push(JSON.parse(m.content.toString())), { noAck: true });
     await appendEvent(store, friendshipStream(author, reader), 'FriendAdded', { userId: reader, friendId: author });
     const created = await appendEvent(store, postStream(postId), 'PostCreated', { postId, authorId: author, text: 'live' });
+    const [appended] = await store.readStream(postStream(postId));
     const body = await eventually(() => bodies[0], 'a notification', 15_000);
-    assert.equal(body, { eventId: (body as { eventId: string }).eventId, position: created.position, payload: { postId, postText: 'live', author_user_id: author } });
+    assert.equal(body, {
+      eventId: appended?.id, position: created.position, payload: { postId, postText: 'live', author_user_id: author },
+      recipients: [reader], part: 0, parts: 1,
+    });
   } finally {
     await connection.close();
   }

@@ -27,12 +27,16 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   await migrateReadModels(pool);
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
 
-  const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
+  // The checks run only when asked, after the relay below exists; the relay's metrics go on this registry.
   const ops = createOps('projector', [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'eventstore', check: () => store.ping() },
     { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
   ]);
+  const relay = startOutboxRelay({
+    pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry,
+    limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
+  });
   const metrics = projectorMetrics(ops.registry);
   const follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,

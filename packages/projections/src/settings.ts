@@ -1,3 +1,4 @@
+import { postsExchange } from '@herald/contracts';
 import { commonSettings, loadConfig, host, integer, optional, port, text, url } from '@herald/kit';
 
 /** The projector's environment: everything it reads, with defaults a local machine runs with. */
@@ -7,11 +8,15 @@ export const settings = {
   PROJECTOR_PORT: port(8070),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
   RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
-  FEED_EXCHANGE: text('herald.feed'),
+  FEED_EXCHANGE: text(postsExchange),
   /** Most events applied in one transaction. */
   PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),
-  /** Outbox rows per relay batch (up to 4 batches await their confirms at once). */
-  OUTBOX_BATCH_SIZE: integer(1, 50_000, 5000),
+  /** Outbox rows (one per post) per relay batch (up to 4 batches await their confirms at once). */
+  OUTBOX_BATCH_SIZE: integer(1, 50_000, 1000),
+  /** Most recipients over the rows of one relay batch (a post above it still makes a batch of one). */
+  OUTBOX_BATCH_RECIPIENTS: integer(1, 10_000_000, 100_000),
+  /** Most recipients in one message; a post with more is published as several parts. */
+  OUTBOX_RECIPIENTS_PER_MESSAGE: integer(1, 1_000_000, 10_000),
 } as const;
 
 export type ProjectorConfig = ReturnType<typeof loadConfig<typeof settings>>;

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { HeraldEventType } from './catalogue.js';
 import { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './catalogue.js';
 import { friendshipStream, postStream, streamPrefixes, userStream } from '../streams.js';
-import { feedNotificationSchema, userRoutingKey } from '../notification.js';
+import { notificationMessageId, postNotificationSchema } from '../notification.js';
 
 const alice = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7b';
 const bob = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7c';
@@ -82,11 +82,12 @@ test('user and post streams carry their prefix and id', () => {
   assert.ok(friendshipStream(alice, bob).startsWith(streamPrefixes.friendship));
 });
 
-test('a feed notification routes by reader and carries the AsyncAPI payload', () => {
-  assert.is(userRoutingKey(bob), `user.${bob}`);
-  const message = { eventId: 'e1', position: '0000000000000001', payload: { postId: post, postText: 'hello', author_user_id: alice } };
-  assert.equal(feedNotificationSchema.parse(message), message);
-  assert.not.ok(feedNotificationSchema.safeParse({ ...message, payload: { postId: post } }).success);
+test('a post notification carries the AsyncAPI payload and its recipients', () => {
+  const message = { eventId: 'e1', position: '0000000000000001', payload: { postId: post, postText: 'hello', author_user_id: alice }, recipients: [bob], part: 0, parts: 1 };
+  assert.equal(postNotificationSchema.parse(message), message);
+  assert.not.ok(postNotificationSchema.safeParse({ ...message, payload: { postId: post } }).success);
+  assert.not.ok(postNotificationSchema.safeParse({ ...message, recipients: undefined }).success);
+  assert.is(notificationMessageId('e1', 2), 'e1:2');
 });
 
 test.run();

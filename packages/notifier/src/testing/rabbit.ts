@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { userRoutingKey, type FeedNotification } from '@herald/contracts';
+import { notificationMessageId, postsExchangeType, type PostNotification } from '@herald/contracts';
 
 export const rabbitUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
 
 export interface TestPublisher {
-  publish(userId: string, notification: FeedNotification): Promise<void>;
+  publish(notification: PostNotification): Promise<void>;
   /** Publishes the exact bytes given (for malformed messages). */
-  publishRaw(routingKey: string, body: Buffer): Promise<void>;
+  publishRaw(body: Buffer): Promise<void>;
   close(): Promise<void>;
   deleteExchange(): Promise<void>;
 }
@@ -17,14 +17,14 @@ export interface TestPublisher {
 export async function createTestPublisher(exchange: string): Promise<TestPublisher> {
   const model: ChannelModel = await connect(rabbitUrl);
   const channel: ConfirmChannel = await model.createConfirmChannel();
-  await channel.assertExchange(exchange, 'direct', { durable: true });
-  const send = (routingKey: string, body: Buffer, messageId?: string) =>
+  await channel.assertExchange(exchange, postsExchangeType, { durable: true });
+  const send = (body: Buffer, messageId?: string) =>
     new Promise<void>((resolve, reject) => {
-      channel.publish(exchange, routingKey, body, { persistent: true, contentType: 'application/json', messageId }, (error) => (error ? reject(error) : resolve()));
+      channel.publish(exchange, 'post', body, { persistent: true, contentType: 'application/json', messageId }, (error) => (error ? reject(error) : resolve()));
     });
   return {
-    publish: (userId, notification) => send(userRoutingKey(userId), Buffer.from(JSON.stringify(notification)), `${notification.eventId}:${userId}`),
-    publishRaw: (routingKey, body) => send(routingKey, body),
+    publish: (notification) => send(Buffer.from(JSON.stringify(notification)), notificationMessageId(notification.eventId, notification.part)),
+    publishRaw: (body) => send(body),
     async deleteExchange() {
       await channel.deleteExchange(exchange);
     },
@@ -40,7 +40,7 @@ async function management<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Routing keys bound from the exchange, per destination queue, as the management API reports them. */
+/** Bindings from the exchange, per destination queue, as the management API reports them. */
 export async function bindingsFrom(exchange: string): Promise<Array<{ queue: string; routingKey: string }>> {
   const rows = await management<Array<{ destination: string; destination_type: string; routing_key: string }>>(`/exchanges/%2F/${encodeURIComponent(exchange)}/bindings/source`);
   return rows.filter((r) => r.destination_type === 'queue').map((r) => ({ queue: r.destination, routingKey: r.routing_key }));
@@ -56,9 +56,9 @@ export async function managementAvailable(): Promise<boolean> {
 }
 
 let counter = 0;
-/** A notification with a fresh event id (or the one given, to simulate a redelivery). */
-export function notification(authorId: string, text: string, eventId = `evt-${process.pid}-${++counter}`): FeedNotification {
-  return { eventId, position: String(counter), payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId } };
+/** A post's notification for `recipients`, with a fresh event id (or the one given, to simulate a redelivery). */
+export function notification(authorId: string, text: string, recipients: readonly string[], eventId = `evt-${process.pid}-${++counter}`): PostNotification {
+  return { eventId, position: String(counter), payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId }, recipients: [...recipients], part: 0, parts: 1 };
 }
 
 /** Runs rabbitmqctl (the broker is local in tests); throws with its output on failure. */

@@ -1,4 +1,5 @@
 import type { Logger } from '@herald/kit';
+import { postsExchangeType } from '@herald/contracts';
 import amqp from 'amqplib';
 
 export interface Broker {
@@ -8,7 +9,7 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** A confirm channel on a fresh connection, with the durable direct exchange declared. */
+/** A confirm channel on a fresh connection, with the durable fanout exchange declared. */
 export async function openBroker(url: string, exchange: string, logger: Logger): Promise<Broker> {
   const connection = await amqp.connect(url);
   let markClosed: () => void = () => undefined;
@@ -24,7 +25,7 @@ export async function openBroker(url: string, exchange: string, logger: Logger):
       // A channel closed by the broker leaves the connection useless to us.
       void connection.close().catch(() => undefined);
     });
-    await channel.assertExchange(exchange, 'direct', { durable: true });
+    await channel.assertExchange(exchange, postsExchangeType, { durable: true });
     return {
       channel,
       closed,

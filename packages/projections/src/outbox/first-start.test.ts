@@ -1,4 +1,4 @@
-import { friendshipStream, postStream } from '@herald/contracts';
+import { friendshipStream, postStream, postsExchangeType } from '@herald/contracts';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger, loadConfig } from '@herald/kit';
 import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
@@ -51,9 +51,9 @@ function post(authorId: string, text: string) {
 test('a first start on a log with history builds the feeds from it but notifies only posts appended since', async () => {
   const [author, reader] = [uuid(), uuid()];
   const channel = await connection.createChannel();
-  await channel.assertExchange(exchange, 'direct', { durable: true });
+  await channel.assertExchange(exchange, postsExchangeType, { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true });
-  await channel.bindQueue(queue, exchange, `user.${reader}`);
+  await channel.bindQueue(queue, exchange, '');
   const notified: string[] = [];
   await channel.consume(queue, (m) => m && notified.push(JSON.parse(m.content.toString()).payload.postText), { noAck: true });
 

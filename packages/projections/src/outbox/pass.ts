@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Broker } from './broker.js';
 import { publishBatch } from './publish.js';
-import { deleteOutbox, readOutbox } from './rows.js';
+import { deleteOutbox, readOutbox, type BatchLimits } from './rows.js';
 
 export interface PassOptions {
-  readonly batchSize: number;
+  readonly limits: BatchLimits;
   /** Most batches published and not yet confirmed and deleted. */
   readonly inFlight: number;
   /** Aborted: read no further batch, but finish (confirm and delete) those in flight. */
@@ -13,30 +13,30 @@ export interface PassOptions {
 
 /**
  * Relays the outbox from the row after `after` until a batch comes back short (caught
- * up). The next batch is read while this one is published, and up to `inFlight` batches
+ * up: fewer rows than either limit allows). The next batch is read while this one is published, and up to `inFlight` batches
  * wait for their confirms at once; each is deleted once all of its own are in. Returns
  * when every batch it published is confirmed and deleted, and throws on the first that
  * is not: the caller then drops the connection (failing the rest) and starts over.
  */
 export async function relayPass(
   session: pg.ClientBase, broker: Broker, exchange: string, options: PassOptions, after: string,
-  onRelayed: (count: number) => void,
+  onRelayed: (batch: { rows: number; messages: number }) => void,
 ): Promise<{ relayed: number; last: string }> {
   const inFlight = new Set<Promise<void>>();
   const onSession = sessionQueue();
   let relayed = 0;
   let last = after;
-  let next = onSession(() => readOutbox(session, after, options.batchSize));
+  let next = onSession(() => readOutbox(session, after, options.limits));
   for (;;) {
     const batch = await next;
-    const full = batch.messages.length === options.batchSize && !options.signal.aborted;
-    if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.batchSize)));
+    const full = batch.full && !options.signal.aborted;
+    if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.limits)));
     if (batch.messages.length > 0) {
       const { confirmed } = await publishBatch(broker, exchange, batch.messages);
       last = batch.last;
       track(inFlight, confirmed.then(() => onSession(() => deleteOutbox(session, batch.ranges))).then(() => {
-        relayed += batch.messages.length;
-        onRelayed(batch.messages.length);
+        relayed += batch.rows;
+        onRelayed({ rows: batch.rows, messages: batch.messages.length });
       }));
     }
     while (inFlight.size >= options.inFlight) await Promise.race(inFlight);

@@ -23,7 +23,8 @@ export async function publishBatch(
   });
   confirmed.catch(() => undefined); // observed by the caller; never an unhandled rejection
   for (const message of messages) {
-    const accepted = channel.publish(exchange, message.routingKey, Buffer.from(message.body), {
+    // The exchange fans out: the routing key is ignored, so it only names what this is.
+    const accepted = channel.publish(exchange, 'post', Buffer.from(message.body), {
       persistent: true,
       contentType: 'application/json',
       messageId: message.messageId,

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
-import { feedNotificationSchema, type FeedNotification } from '@herald/contracts';
+import { postNotificationSchema, postsExchangeType, type PostNotification } from '@herald/contracts';
 import { createLogger } from '@herald/kit';
-import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { createTestDatabase, eventually, startTcpProxy, uniqueName, type TcpProxy, type TestDatabase } from '@herald/kit/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { test } from 'uvu';
@@ -16,44 +15,37 @@ import { eventMaker } from '../testing.js';
 import { startOutboxRelay, type OutboxRelay } from './relay.js';
 
 const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const link = linkTo(new URL(rabbitmqUrl));
+let link: TcpProxy;
 const exchange = uniqueName('herald.feed');
 const queue = uniqueName('projections.relay.test');
 const logger = createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 const recorded = eventMaker();
+/** Small, so tests cross them: 100 posts a batch, at most 200 recipients over a batch, 40 recipients a message. */
+const limits = { rows: 100, recipients: 200, recipientsPerMessage: 40 };
 
 let db: TestDatabase;
 let pool: pg.Pool;
 let relay: OutboxRelay | undefined;
-const received: { routingKey: string; messageId: string; body: FeedNotification }[] = [];
+const received: { messageId: string; body: PostNotification }[] = [];
 
-/** A durable queue, so it outlives a broker restart; its consumer reconnects by hand. */
+/** A durable queue bound to the posts exchange, so it outlives a broker restart; its consumer reconnects by hand. */
 async function consume(): Promise<amqp.ChannelModel> {
   const connection = await amqp.connect(rabbitmqUrl);
   connection.on('error', () => undefined);
   const channel = await connection.createChannel();
   channel.on('error', () => undefined);
-  await channel.assertExchange(exchange, 'direct', { durable: true });
+  await channel.assertExchange(exchange, postsExchangeType, { durable: true });
   await channel.assertQueue(queue, { durable: true });
+  await channel.bindQueue(queue, exchange, '');
   await channel.consume(queue, (message) => {
     if (!message) return;
     received.push({
-      routingKey: message.fields.routingKey,
       messageId: String(message.properties.messageId),
-      body: feedNotificationSchema.parse(JSON.parse(message.content.toString())),
+      body: postNotificationSchema.parse(JSON.parse(message.content.toString())),
     });
     channel.ack(message);
   });
   return connection;
-}
-
-async function bind(readers: readonly string[]): Promise<void> {
-  const connection = await amqp.connect(rabbitmqUrl);
-  const channel = await connection.createChannel();
-  await channel.assertExchange(exchange, 'direct', { durable: true });
-  await channel.assertQueue(queue, { durable: true });
-  for (const reader of readers) await channel.bindQueue(queue, exchange, `user.${reader}`);
-  await connection.close();
 }
 
 async function postToFriends(author: string, readers: readonly string[], texts: readonly string[]) {
@@ -69,14 +61,15 @@ async function outboxRows(): Promise<number> {
   return rows[0].n;
 }
 
-/** `count` rows for `readers` readers straight into the outbox, each with its own messageId. */
+/** `count` posts straight into the outbox, each to one of `readers` in turn: a message each. */
 async function outboxRowsFor(readers: readonly string[], count: number): Promise<Set<string>> {
   const { rows } = await pool.query<{ message_id: string }>(
-    `INSERT INTO ${liveSchema}.outbox (event_id, position, reader_id, routing_key, payload)
-     SELECT 'event-' || g, lpad(g::text, 33, '0'), r.id, 'user.' || r.id::text,
-            jsonb_build_object('postId', 'post-' || g, 'postText', 'post ' || g, 'author_user_id', r.id::text)
-     FROM generate_series(1, $2::int) g, LATERAL (SELECT ($1::uuid[])[1 + g % cardinality($1::uuid[])] AS id) r
-     RETURNING event_id || ':' || reader_id::text AS message_id`,
+    `INSERT INTO ${liveSchema}.outbox (event_id, position, payload, recipients)
+     SELECT 'event-' || g, lpad(g::text, 33, '0'),
+            jsonb_build_object('postId', 'post-' || g, 'postText', 'post ' || g, 'author_user_id', 'author-' || g),
+            ARRAY[($1::uuid[])[1 + g % cardinality($1::uuid[])]]
+     FROM generate_series(1, $2::int) g
+     RETURNING event_id || ':0' AS message_id`,
     [readers, count],
   );
   relay?.wake();
@@ -90,35 +83,6 @@ function missing(expected: ReadonlySet<string>): number {
   return count;
 }
 
-/**
- * The relay's way to RabbitMQ: a TCP relay that can lose the line, swallowing what the
- * relay sends (as a dead network does) until the connections drop.
- */
-function linkTo(broker: URL) {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  let swallowing = false;
-  const server = net.createServer((near) => {
-    const far = net.connect(Number(broker.port || 5672), broker.hostname);
-    const pair: [net.Socket, net.Socket] = [near, far];
-    pairs.add(pair);
-    near.on('data', (chunk) => { if (!swallowing) far.write(chunk); });
-    far.on('data', (chunk) => near.write(chunk));
-    const end = () => { near.destroy(); far.destroy(); pairs.delete(pair); };
-    for (const socket of pair) socket.on('error', end).on('close', end);
-  });
-  return {
-    listen: () => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
-    url: () => Object.assign(new URL(broker), { port: String((server.address() as net.AddressInfo).port) }).toString(),
-    async lose(heldMs: number) {
-      swallowing = true;
-      await new Promise((resolve) => setTimeout(resolve, heldMs));
-      for (const [near, far] of pairs) { near.destroy(); far.destroy(); }
-      swallowing = false;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 function rabbitmqctl(...args: string[]): void {
   execFileSync('rabbitmqctl', args, { stdio: 'ignore', timeout: 60_000 });
 }
@@ -128,13 +92,14 @@ test.before(async () => {
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined);
   await migrateReadModels(pool);
-  await link.listen();
-  relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, batchSize: 100, logger, pollIntervalMs: 50 });
+  // The relay's way to RabbitMQ, through a line a test can lose.
+  link = await startTcpProxy(rabbitmqUrl, 5672);
+  relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50 });
 });
 
 test.after(async () => {
   await relay?.stop();
-  await link.close();
+  await link?.close();
   const connection = await amqp.connect(rabbitmqUrl);
   const channel = await connection.createChannel();
   await channel.deleteQueue(queue);
@@ -144,22 +109,41 @@ test.after(async () => {
   await db.drop();
 });
 
-test('each friend gets one persistent message per post, and the rows are gone once confirmed', async () => {
+test('a post is one persistent message with its recipients, whatever their number, and its row is gone once confirmed', async () => {
   const author = uuid();
-  const readers = [uuid(), uuid()];
-  await bind(readers);
+  const readers = [uuid(), uuid(), uuid()];
   const connection = await consume();
   try {
     const [created] = await postToFriends(author, readers, ['hello']);
-    await eventually(() => (received.length >= 2 ? true : undefined), 'two messages');
-    const sorted = [...received].sort((a, b) => a.routingKey.localeCompare(b.routingKey));
-    assert.equal(sorted.map((m) => m.routingKey), readers.map((r) => `user.${r}`).sort());
-    const payload = received[0]?.body.payload;
-    assert.equal(payload, { postId: (created?.data as { postId: string }).postId, postText: 'hello', author_user_id: author });
-    assert.is(received[0]?.body.eventId, created?.id);
-    assert.is(received[0]?.body.position, created?.position);
-    assert.ok(received.every((m) => m.messageId.startsWith(`${created?.id}:`)));
+    await eventually(() => (received.length >= 1 ? true : undefined), 'the message');
     await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 'an empty outbox');
+    assert.is(received.length, 1, 'one message for three friends');
+    const [message] = received;
+    assert.equal(message?.body.payload, { postId: (created?.data as { postId: string }).postId, postText: 'hello', author_user_id: author });
+    assert.equal(message?.body.recipients, [...readers].sort());
+    assert.is(message?.body.eventId, created?.id);
+    assert.is(message?.body.position, created?.position);
+    assert.is(message?.messageId, `${created?.id}:0`);
+    assert.equal([message?.body.part, message?.body.parts], [0, 1]);
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a post with more recipients than a message holds is split into parts that name each recipient once', async () => {
+  received.length = 0;
+  const author = uuid();
+  const readers = Array.from({ length: 450 }, () => uuid());
+  const connection = await consume();
+  try {
+    const [created] = await postToFriends(author, readers, ['to many']);
+    await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 'an empty outbox');
+    await eventually(() => (received.length >= 12 ? true : undefined), 'every part');
+    const parts = [...received].sort((a, b) => a.body.part - b.body.part);
+    assert.equal(parts.map((m) => m.body.part), Array.from({ length: 12 }, (_, i) => i), '450 recipients, 40 a part: 12 parts');
+    assert.ok(parts.every((m) => m.body.parts === 12 && m.body.eventId === created?.id && m.messageId === `${created?.id}:${m.body.part}`));
+    assert.ok(parts.every((m) => m.body.recipients.length <= limits.recipientsPerMessage));
+    assert.equal(parts.flatMap((m) => m.body.recipients), [...readers].sort());
   } finally {
     await connection.close();
   }
@@ -168,7 +152,6 @@ test('each friend gets one persistent message per post, and the rows are gone on
 test('with no failure each row is published once (regression: rows were read in text order of their ids, so batches crossing 99 -> 100 overlapped)', async () => {
   received.length = 0;
   const readers = [uuid(), uuid(), uuid()];
-  await bind(readers);
   const connection = await consume();
   try {
     const expected = await outboxRowsFor(readers, 1050);
@@ -183,8 +166,7 @@ test('with no failure each row is published once (regression: rows were read in 
 test('a second relay stands by: two relays on one outbox publish each row once', async () => {
   received.length = 0;
   const readers = [uuid(), uuid()];
-  await bind(readers);
-  const second = startOutboxRelay({ pool, rabbitmqUrl, exchange, batchSize: 7, logger, pollIntervalMs: 5 });
+  const second = startOutboxRelay({ pool, rabbitmqUrl, exchange, limits: { rows: 7 }, logger, pollIntervalMs: 5 });
   const connection = await consume();
   try {
     await eventually(() => (second.connected() ? true : undefined), 'the second relay connected');
@@ -203,7 +185,6 @@ test('notifications written while RabbitMQ is down are delivered once it is back
   received.length = 0;
   const author = uuid();
   const reader = uuid();
-  await bind([reader]);
   const texts = Array.from({ length: 250 }, (_, i) => `post ${i}`);
   try {
     rabbitmqctl('stop_app');
@@ -228,7 +209,6 @@ test('notifications written while RabbitMQ is down are delivered once it is back
 test('a connection lost with several batches in flight, their messages never at the broker: each row still arrives', async () => {
   received.length = 0;
   const readers = Array.from({ length: 50 }, () => uuid());
-  await bind(readers);
   const connection = await consume();
   try {
     const expected = await outboxRowsFor(readers, 20_000);
@@ -245,7 +225,6 @@ test('a connection lost with several batches in flight, their messages never at 
 test('a RabbitMQ restart with several batches in flight loses no row: each is delivered at least once and the outbox empties', async () => {
   received.length = 0;
   const readers = Array.from({ length: 50 }, () => uuid());
-  await bind(readers);
   let connection = await consume();
   const expected = await outboxRowsFor(readers, 40_000);
   try {

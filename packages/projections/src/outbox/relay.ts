@@ -3,13 +3,14 @@ import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
 import { relayPass } from './pass.js';
-import { tryRelayLock } from './rows.js';
+import { tryRelayLock, type BatchLimits } from './rows.js';
 
 export interface OutboxRelayOptions {
   readonly pool: pg.Pool;
   readonly rabbitmqUrl: string;
   readonly exchange: string;
-  readonly batchSize: number;
+  /** Rows (posts) and recipients per batch, and recipients per message. */
+  readonly limits?: Partial<BatchLimits>;
   /** Most batches published and awaiting their confirms at once (default 4). */
   readonly inFlightBatches?: number;
   readonly logger: Logger;
@@ -26,12 +27,14 @@ export interface OutboxRelay {
 }
 
 const backoff = { firstMs: 100, maxMs: 5000 };
+export const defaultBatchLimits: BatchLimits = { rows: 1000, recipients: 100_000, recipientsPerMessage: 10_000 };
 /** How often a standby relay tries for the relay lock. */
 const standbyMs = 1000;
 
 /**
  * Publishes outbox rows to the exchange with publisher confirms and deletes them only
- * once confirmed: at-least-once, nothing lost when the relay or the broker dies.
+ * once confirmed: at-least-once, nothing lost when the relay or the broker dies. A row
+ * is one post and becomes one message (or one per `recipientsPerMessage` recipients).
  *
  * One relay publishes at a time (a session advisory lock; others stand by). It reads
  * batches in id order and keeps up to `inFlightBatches` of them published but not yet
@@ -112,7 +115,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // rows behind it; live batches commit one after another (the live lock), so no row
     // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
     let cursor = '0';
-    const pass = { batchSize: options.batchSize, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal };
+    const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal };
     while (!stopping.signal.aborted) {
       try {
         broker ??= await connect();
@@ -121,7 +124,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           await sleep(standbyMs);
           continue;
         }
-        const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (count) => metrics.published.inc(count));
+        const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (batch) => {
+          metrics.published.inc(batch.rows);
+          metrics.messages.inc(batch.messages);
+        });
         failures = 0;
         if (relayed > 0) cursor = last;
         else if (cursor !== '0') cursor = '0';
@@ -154,7 +160,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 function relayMetrics(registry: Registry | undefined) {
   const registers = registry ? [registry] : [];
   return {
-    published: new Counter({ name: 'herald_outbox_published_total', help: 'Notifications published and confirmed by RabbitMQ', registers }),
+    published: new Counter({ name: 'herald_outbox_published_total', help: 'Outbox rows (posts) published and confirmed by RabbitMQ', registers }),
+    messages: new Counter({ name: 'herald_outbox_messages_total', help: 'Messages published and confirmed (a post with very many recipients is split into several)', registers }),
     failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, nack, database error); their unconfirmed rows are published again', registers }),
     connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a RabbitMQ connection', registers }),
   };

@@ -1,17 +1,21 @@
 import type pg from 'pg';
 import { liveSchema } from '../schema.js';
 
-/** Outbox rows ready to publish: the message body is built by PostgreSQL, not in Node. */
+/** Outbox rows ready to publish: the message bodies are built by PostgreSQL, not in Node. */
 export interface OutboxBatch {
+  /** One message per part of each row's recipient list, in row order. */
   readonly messages: readonly OutboxMessage[];
+  /** Rows (posts) in the batch. */
+  readonly rows: number;
   /** The highest id in the batch: the next read starts after it. */
   readonly last: string;
+  /** Rows may follow it: it was cut by one of the limits. */
+  readonly full: boolean;
   /** The batch's ids as inclusive ranges of consecutive ids, for its delete. */
   readonly ranges: IdRanges;
 }
 
 export interface OutboxMessage {
-  readonly routingKey: string;
   readonly messageId: string;
   readonly body: string;
 }
@@ -19,6 +23,16 @@ export interface OutboxMessage {
 export interface IdRanges {
   readonly low: readonly string[];
   readonly high: readonly string[];
+}
+
+/** How much one batch may hold. */
+export interface BatchLimits {
+  /** Most rows (posts). */
+  readonly rows: number;
+  /** Most recipients over all its rows; a row alone above it still makes a batch of one. */
+  readonly recipients: number;
+  /** Most recipients in one message: a longer list is split into parts. */
+  readonly recipientsPerMessage: number;
 }
 
 /** Held on a session for as long as a relay publishes: one relay at a time, across processes. */
@@ -30,20 +44,33 @@ export async function tryRelayLock(session: pg.ClientBase): Promise<boolean> {
 }
 
 /**
- * Up to `limit` rows after id `after`, lowest first. No row locks: the relay lock makes
- * this relay the only reader, and a row is deleted only after its confirm.
+ * The rows after id `after`, lowest first, up to the limits. No row locks: the relay
+ * lock makes this relay the only reader, and a row is deleted only after its confirms.
  */
-export async function readOutbox(session: pg.ClientBase, after: string, limit: number): Promise<OutboxBatch> {
+export async function readOutbox(session: pg.ClientBase, after: string, limits: BatchLimits): Promise<OutboxBatch> {
   const { rows } = await session.query<[string, string, string, string]>({
-    // o.id, not id: a bare name in ORDER BY would sort by the id::text output column.
-    text: `SELECT o.id::text, o.routing_key, o.event_id || ':' || o.reader_id::text,
-                  json_build_object('eventId', o.event_id, 'position', o.position, 'payload', o.payload)::text
-           FROM ${liveSchema}.outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2`,
-    values: [after, limit],
+    // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
+    text: `WITH batch AS (
+             SELECT o.id, o.event_id, o.position, o.payload, o.recipients, cardinality(o.recipients) AS n,
+                    sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
+             FROM ${liveSchema}.outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2)
+           SELECT b.id::text, b.event_id || ':' || part,
+                  (SELECT count(*) FROM batch)::text,
+                  json_build_object('eventId', b.event_id, 'position', b.position, 'payload', b.payload,
+                    'recipients', b.recipients[part * $4 + 1 : (part + 1) * $4], 'part', part, 'parts', k.parts)::text
+           FROM batch b
+           CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
+           CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
+           WHERE b.running - b.n < $3
+           ORDER BY b.id, part`,
+    values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([, routingKey, messageId, body]) => ({ routingKey, messageId, body }));
-  return { messages, last: rows.at(-1)?.[0] ?? after, ranges: consecutive(rows.map((row) => row[0])) };
+  const messages = rows.map(([, messageId, , body]) => ({ messageId, body }));
+  const ids = [...new Set(rows.map((row) => row[0]))];
+  const fetched = Number(rows[0]?.[2] ?? 0);
+  const full = fetched === limits.rows || ids.length < fetched;
+  return { messages, rows: ids.length, last: ids.at(-1) ?? after, full, ranges: consecutive(ids) };
 }
 
 /** Deletes exactly the batch's rows: a range covers only ids the batch read, never a row committed since. */

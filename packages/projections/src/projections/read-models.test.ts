@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '@herald/eventstore';
 import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
 import pg from 'pg';
 import { test } from 'uvu';
@@ -27,8 +28,10 @@ const befriend = (userId: string, friendId: string) => recorded('FriendAdded', {
 const unfriend = (userId: string, friendId: string) => recorded('FriendRemoved', { userId, friendId });
 const post = (postId: string, authorId: string, text: string) => recorded('PostCreated', { postId, authorId, text });
 
+/** The outbox rows (one per post) that name `reader` among their recipients. */
 async function outboxFor(reader: string) {
-  const { rows } = await pool.query(`SELECT routing_key, payload, event_id, position FROM ${liveSchema}.outbox WHERE reader_id = $1 ORDER BY id`, [reader]);
+  const { rows } = await pool.query(
+    `SELECT payload, event_id, position, recipients::text[] AS recipients FROM ${liveSchema}.outbox WHERE $1 = ANY(recipients) ORDER BY id`, [reader]);
   return rows;
 }
 
@@ -95,7 +98,7 @@ test('a post is readable; an update changes its text; a delete removes it', asyn
   assert.is(await queries.getPost('not-a-uuid'), null);
 });
 
-test("a post reaches every friend's feed, newest first, and an outbox row per friend", async () => {
+test("a post reaches every friend's feed, newest first, and one outbox row naming every friend", async () => {
   const [author, r1, r2, stranger] = [uuid(), uuid(), uuid(), uuid()];
   const [p1, p2] = [uuid(), uuid()];
   await apply(befriend(author, r1), befriend(r2, author));
@@ -109,9 +112,23 @@ test("a post reaches every friend's feed, newest first, and an outbox row per fr
   const rows = await outboxFor(r1);
   assert.is(rows.length, 2);
   assert.equal(rows[0], {
-    routing_key: `user.${r1}`, payload: { postId: p1, postText: 'hello', author_user_id: author },
-    event_id: created.id, position: created.position,
+    payload: { postId: p1, postText: 'hello', author_user_id: author },
+    event_id: created.id, position: created.position, recipients: [r1, r2].sort(),
   });
+  assert.equal(await outboxFor(r2), rows, 'the same rows, not one per friend');
+});
+
+test('a post notifies the friends its author had at its position, even within one batch', async () => {
+  const [author, before, after, lonely] = [uuid(), uuid(), uuid(), uuid()];
+  // Made in log order: an event's position comes from when it is made.
+  const events = [befriend(author, before), post(uuid(), author, 'first'), befriend(after, author), post(uuid(), author, 'second'), post(uuid(), lonely, 'to nobody')];
+  const [, first, , second] = events as [unknown, RecordedEvent, unknown, RecordedEvent];
+  await apply(...events);
+  const rows = (await pool.query(`SELECT event_id, recipients::text[] AS recipients FROM ${liveSchema}.outbox WHERE event_id = ANY($1) ORDER BY id`,
+    [[first.id, second.id]])).rows;
+  assert.equal(rows, [{ event_id: first.id, recipients: [before] }, { event_id: second.id, recipients: [before, after].sort() }]);
+  assert.is((await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.outbox WHERE payload->>'author_user_id' = $1`, [lonely])).rows[0].n, 0,
+    'a post to nobody writes no row');
 });
 
 test('offset and limit page through the feed', async () => {

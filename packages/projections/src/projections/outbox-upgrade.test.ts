@@ -1,0 +1,46 @@
+import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { migrateReadModels } from '../migrate.js';
+import { liveSchema } from '../schema.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+test.before(async () => {
+  db = await createTestDatabase('projections_outbox_upgrade');
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+});
+
+test.after(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+test('upgrading from one outbox row per reader keeps every waiting notification, as one row per post in the old order', async () => {
+  const [a, b, c] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000c'];
+  // The live schema as version 1 of the outbox left it, with notifications not yet relayed.
+  await pool.query(`
+    CREATE SCHEMA ${liveSchema};
+    CREATE TABLE ${liveSchema}.outbox (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id text NOT NULL, position text NOT NULL,
+      reader_id uuid NOT NULL, routing_key text NOT NULL, payload jsonb NOT NULL);
+    INSERT INTO ${liveSchema}.outbox (event_id, position, reader_id, routing_key, payload) VALUES
+      ('e1', '0001', '${b}', 'user.${b}', '{"postId": "p1", "postText": "one", "author_user_id": "${a}"}'),
+      ('e1', '0001', '${c}', 'user.${c}', '{"postId": "p1", "postText": "one", "author_user_id": "${a}"}'),
+      ('e2', '0002', '${a}', 'user.${a}', '{"postId": "p2", "postText": "two", "author_user_id": "${b}"}');
+    CREATE TABLE schema_migrations (owner text NOT NULL, id text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (owner, id));
+    INSERT INTO schema_migrations (owner, id) VALUES ('projections', 'outbox-v1');`);
+  const applied = await migrateReadModels(pool);
+  assert.ok(applied.includes('outbox-v2'), applied.join());
+  const { rows } = await pool.query(`SELECT event_id, position, payload->>'postText' AS text, recipients::text[] AS recipients FROM ${liveSchema}.outbox ORDER BY id`);
+  assert.equal(rows, [
+    { event_id: 'e1', position: '0001', text: 'one', recipients: [b, c] },
+    { event_id: 'e2', position: '0002', text: 'two', recipients: [a] },
+  ]);
+  const leftovers = await pool.query(`SELECT to_regclass('${liveSchema}.outbox_v1') AS old`);
+  assert.is(leftovers.rows[0].old, null, 'the old table is gone');
+});
+
+test.run();
