@@ -36,11 +36,12 @@ for (const file of files) {
       f.target ?? '-',
       f.met === undefined ? '' : f.met ? 'met' : 'NOT met',
       (report.measuredAt ?? '').slice(0, 16).replace('T', ' '),
+      report.machine?.loadAverageBefore ? `${report.machine.loadAverageBefore[0]}${report.machine.busy ? ' busy' : ''}` : '?',
     ]);
   }
 }
 
-const header = ['benchmark', 'figure', 'value', 'baseline', 'ratio', 'target', '', 'measured (UTC)'];
+const header = ['benchmark', 'figure', 'value', 'baseline', 'ratio', 'target', '', 'measured (UTC)', 'load before'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
 console.log(`\nbenchmark summary (bench/results/*.json)\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}`);

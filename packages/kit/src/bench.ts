@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,13 +19,33 @@ export interface BenchFigure {
 export interface BenchReport {
   readonly benchmark: string;
   readonly measuredAt: string;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string };
+  readonly machine: {
+    readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string;
+    /** The 1, 5 and 15 minute load averages when the benchmark process started. */
+    readonly loadAverageBefore: readonly number[];
+    /** True when the 1-minute load before the run was above `busyLoad`: no target is called met. */
+    readonly busy: boolean;
+  };
   /** Nested figures, e.g. `{ append32: { eventsPerSec, baselineEventsPerSec, p99Ms } }`. */
   readonly results: Record<string, Record<string, number>>;
   readonly summary: readonly BenchFigure[];
 }
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Read when a benchmark imports this module, before it starts its work: a figure taken
+ * on a machine already busy (more than 1.5 runnable processes on average over the last
+ * minute, on 2 CPUs) is no result.
+ */
+const loadAverageBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+export const busyLoad = 0.75 * cpus().length;
+
+/** Prints the load the run starts at, so a reader of the log sees it too. */
+export function announceLoad(name: string): void {
+  const busy = (loadAverageBefore[0] ?? 0) > busyLoad;
+  console.log(`${name}: load average before the run ${loadAverageBefore.join(' ')}${busy ? ` (above ${busyLoad}: figures will not count as met; rerun on a quiet machine)` : ''}`);
+}
 
 /** Percentile of a sample (nearest rank), for latencies in ms. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -58,16 +78,37 @@ export function formatTable(figures: readonly BenchFigure[]): string {
 
 /** Prints the table and writes `bench/results/<benchmark>.json`; returns the file's path. */
 export function writeBenchReport(benchmark: string, results: BenchReport['results'], summary: readonly BenchFigure[]): string {
+  const busy = (loadAverageBefore[0] ?? 0) > busyLoad;
   const report: BenchReport = {
     benchmark,
     measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+      loadAverageBefore, busy,
+    },
     results,
-    summary,
+    // A busy machine's figure is reported, never called met.
+    summary: busy ? summary.map((f) => (f.met ? { ...f, met: false, target: `${f.target ?? ''} (machine busy: rerun)` } : f)) : summary,
   };
   const path = join(repoRoot, 'bench/results', `${benchmark}.json`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n${benchmark}\n${formatTable(summary)}\n\nwritten to ${path}`);
+  console.log(`\n${benchmark} (load before ${loadAverageBefore.join(' ')}${busy ? ', BUSY' : ''})\n${formatTable(report.summary)}\n\nwritten to ${path}`);
   return path;
+}
+
+/** Runs `work` over indexes 0..count-1, `limit` at a time, printing progress every tenth; results in index order. */
+export async function inPool<R>(what: string, count: number, limit: number, work: (i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(count);
+  let next = 0;
+  let done = 0;
+  const step = Math.max(1, Math.floor(count / 10));
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await work(i);
+      if (++done % step === 0 || done === count) console.log(`  ${what}: ${done}/${count}`);
+    }
+  }));
+  return out;
 }

@@ -1,177 +1,102 @@
 // End to end: `POST /post/create` -> event store -> projector (feeds, outbox) -> RabbitMQ
 // -> notifier -> the author's online friends' sockets, every service a child process as
-// `make up` runs it. Posts are made at a steady rate (open loop); each probe carries its
-// send time, so every delivery gives one latency.
-import { fileURLToPath } from 'node:url';
+// `make up` runs it. Posts are offered at a steady rate (open loop); latency counts from
+// when each post was due. Then a stepped run finds the knee: the highest offered rate
+// whose p99 stays within 100 ms with nothing lost.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchFigure } from '@herald/kit/bench';
-import { percentile } from '@herald/kit/bench';
-import { createTestDatabase, uniqueName } from '@herald/kit/testing';
-import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
-import { connect } from 'amqplib';
-import { rabbitUrl } from '../src/testing/rabbit.js';
-import { startFleets } from './fleets.js';
+import { http, postSteadily, ProbeLedger, startBenchSystem, type BenchSystem, type DeliveryFigures, type GeneratorOutcome, type User } from './system.js';
 
-const commandApiMain = fileURLToPath(new URL('../../command-api/src/main.ts', import.meta.url));
-const password = 'bench-password';
 const friendsPerPoster = 50;
+const p99TargetMs = 100;
 
-interface Size {
-  readonly clients: number;
-  readonly posters: number;
-  readonly postsPerSec: number;
-  readonly seconds: number;
-}
-
-interface User {
-  readonly id: string;
-  readonly token: string;
-}
-
-function sizeOf(full: boolean): Size {
+function sizeOf(full: boolean) {
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   return {
     clients: env('BENCH_E2E_CLIENTS', full ? 10_000 : 2_000),
     posters: env('BENCH_E2E_POSTERS', full ? 200 : 40),
-    postsPerSec: env('BENCH_E2E_POSTS_PER_SEC', full ? 1_000 : 100),
-    seconds: env('BENCH_E2E_SECONDS', full ? 20 : 10),
+    rate: env('BENCH_E2E_RATE', full ? 500 : 250),
+    seconds: env('BENCH_E2E_SECONDS', full ? 60 : 15),
+    steps: (process.env.BENCH_E2E_STEPS ?? (full ? '250,500,750,1000,1250,1500' : '250,500')).split(',').map(Number),
+    stepSeconds: env('BENCH_E2E_STEP_SECONDS', full ? 20 : 10),
   };
 }
 
-async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
+interface Run {
+  readonly outcome: GeneratorOutcome;
+  readonly figures: DeliveryFigures;
 }
 
-/** Runs `work` over `count` indexes, `limit` at a time, printing progress every tenth. */
-async function inPool<R>(what: string, count: number, limit: number, work: (i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(count);
-  let next = 0;
-  let done = 0;
-  const step = Math.max(1, Math.floor(count / 10));
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await work(i);
-      if (++done % step === 0 || done === count) console.log(`  ${what}: ${done}/${count}`);
-    }
-  }));
-  return out;
-}
-
-async function register(apiUrl: string, n: number): Promise<User> {
-  const profile = { first_name: `Bench${n}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
-  const { user_id: id } = (await http(apiUrl, 'POST', '/user/register', undefined, profile)) as { user_id: string };
-  const { token } = (await http(apiUrl, 'POST', '/login', undefined, { id, password })) as { token: string };
-  return { id, token };
-}
-
-/** Makes posts at a steady rate for the given time; returns the HTTP answer times (ms). */
-async function postSteadily(apiUrl: string, posters: readonly User[], size: Size): Promise<{ answers: number[]; posts: number; seconds: number }> {
-  const total = size.postsPerSec * size.seconds;
-  const answers: number[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const started = performance.now();
-  for (let i = 0; i < total; i += 1) {
-    const due = started + (i * 1000) / size.postsPerSec;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    while (inFlight.size >= 512) await Promise.race(inFlight);
-    const sentAt = performance.timeOrigin + performance.now();
-    const call = http(apiUrl, 'POST', '/post/create', posters[i % posters.length]!.token, { text: `e2e ${sentAt}` })
-      .then(() => void answers.push(performance.timeOrigin + performance.now() - sentAt))
-      .finally(() => inFlight.delete(call));
-    inFlight.add(call);
-    if ((i + 1) % (size.postsPerSec * 2) === 0) console.log(`  posted ${i + 1}/${total}`);
-  }
-  await Promise.all(inFlight);
-  return { answers, posts: total, seconds: (performance.now() - started) / 1000 };
-}
-
-/**
- * The same probes seen at RabbitMQ, for a sample of readers: the part of the way before
- * the notifier (command, event store, projector, outbox relay, broker).
- */
-async function brokerProbe(exchange: string, readerIds: readonly string[]) {
-  const model = await connect(rabbitUrl);
-  const channel = await model.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-  for (const id of readerIds) await channel.bindQueue(queue, exchange, `user.${id}`);
-  const latencies: number[] = [];
-  await channel.consume(queue, (message) => {
-    if (!message) return;
-    const text = String(message.content);
-    const at = text.indexOf('"postText":"e2e ');
-    if (at >= 0) latencies.push(performance.timeOrigin + performance.now() - Number.parseFloat(text.slice(at + 16)));
-  }, { noAck: true });
-  return { latencies, close: () => model.close() };
-}
-
-export async function runEndToEnd(full: boolean): Promise<{ results: Record<string, number>; summary: BenchFigure[] }> {
+export async function runEndToEnd(full: boolean): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
   const size = sizeOf(full);
-  console.log(`e2e: ${size.clients} online clients, ${size.posters} posters x ${friendsPerPoster} online friends, ${size.postsPerSec} posts/s for ${size.seconds} s`);
-  const database = await createTestDatabase('notifier_bench');
-  const exchange = uniqueName('herald.feed.bench');
-  const processes: HeraldProcess[] = [];
-  const fleets = startFleets(size.clients);
+  console.log(`e2e: ${size.clients} online clients, ${size.posters} posters x ${friendsPerPoster} online friends; ${size.rate} posts/s offered for ${size.seconds} s, then steps ${size.steps.join(', ')} of ${size.stepSeconds} s`);
+  const system = await startBenchSystem('notifier_e2e', size.clients);
   try {
-    const api = await spawnReady('command-api', commandApiMain, {
-      DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName('herald-bench')}:`, SCRYPT_LOG2_COST: '10',
-    });
-    processes.push(api);
-    const apiUrl = `http://127.0.0.1:${api.port}`;
-    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange }));
-    const notifier = await spawnNotifier({ AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange });
-    processes.push(notifier);
-
-    const readers = await inPool('register readers', size.clients, 32, (i) => register(apiUrl, i));
-    const posters = await inPool('register posters', size.posters, 32, (i) => register(apiUrl, size.clients + i));
-    await inPool('friendships', size.posters * friendsPerPoster, 32, (i) => {
-      const poster = posters[Math.floor(i / friendsPerPoster)]!;
-      const reader = readers[i % readers.length]!;
-      return http(apiUrl, 'PUT', `/friend/set/${reader.id}`, poster.token);
-    });
-    const opened = await fleets.open(`${notifier.url}/post/feed/posted`, readers.map((r) => r.token));
-    console.log(`  ${opened.open} sockets open${opened.failed ? `, ${opened.failed} failed (${opened.firstError})` : ''}`);
-
-    // The first poster's friends, watched at the broker as well.
-    const probe = await brokerProbe(exchange, readers.slice(0, friendsPerPoster).map((r) => r.id));
-    // One warm-up round, so the friendships are projected and every path is hot.
-    await inPool('warm-up posts', posters.length, 16, (i) => http(apiUrl, 'POST', '/post/create', posters[i]!.token, { text: 'warm-up' }));
-    await sleep(3_000);
-    const before = await fleets.received();
-    const { answers, posts, seconds } = await postSteadily(apiUrl, posters, size);
-    const expected = before + posts * friendsPerPoster;
-    let received = before;
-    const deadline = Date.now() + 60_000;
-    while ((received = await fleets.received()) < expected && Date.now() < deadline) await sleep(100);
-    const latencies = await fleets.latencies();
-    await probe.close();
-    const atBroker = probe.latencies;
-    console.log(`  ${latencies.length}/${posts * friendsPerPoster} probe deliveries arrived`);
-    const p50 = percentile(latencies, 50);
-    const p99 = percentile(latencies, 99);
+    const { posters } = await populate(system, size.clients, size.posters);
+    const ledger = new ProbeLedger(system.fleets);
+    let firstSeq = 0;
+    const run = async (rate: number, seconds: number): Promise<Run> => {
+      const outcome = await postSteadily(system.apiUrl, { rate, seconds, firstSeq, posterOf: (seq) => posters[seq % posters.length]! });
+      firstSeq += outcome.offered;
+      const figures = await ledger.figures(outcome.posted, () => friendsPerPoster);
+      console.log(`  e2e at ${rate}/s offered: ${outcome.achievedPerSec.toFixed(0)}/s achieved, ${figures.deliveries}/${figures.expected} delivered, lost ${figures.lost}, duplicated ${figures.duplicated}, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`);
+      await sleep(3_000);
+      return { outcome, figures };
+    };
+    const main = await run(size.rate, size.seconds);
+    const steps: Record<string, number> = {};
+    let knee = 0;
+    for (const rate of size.steps) {
+      const step = await run(rate, size.stepSeconds);
+      steps[`offered${rate}AchievedPerSec`] = Math.round(step.outcome.achievedPerSec);
+      steps[`offered${rate}P99Ms`] = step.figures.p99Ms;
+      steps[`offered${rate}Lost`] = step.figures.lost;
+      if (!passesAt(step, rate)) break;
+      knee = rate;
+    }
+    const { outcome, figures } = main;
+    const met = passesAt(main, size.rate);
     return {
       results: {
-        clients: size.clients, posters: size.posters, friendsPerPoster, targetPostsPerSec: size.postsPerSec,
-        postsPerSec: Math.round(posts / seconds), deliveries: latencies.length, expectedDeliveries: posts * friendsPerPoster,
-        p50Ms: p50, p99Ms: p99, brokerP50Ms: percentile(atBroker, 50), brokerP99Ms: percentile(atBroker, 99), commandAnswerP50Ms: percentile(answers, 50), commandAnswerP99Ms: percentile(answers, 99),
+        e2e: {
+          clients: size.clients, posters: size.posters, friendsPerPoster, seconds: size.seconds,
+          offeredPostsPerSec: size.rate, achievedPostsPerSec: outcome.achievedPerSec, failedPosts: outcome.failed,
+          deliveries: figures.deliveries, expectedDeliveries: figures.expected, lost: figures.lost, duplicated: figures.duplicated,
+          p50Ms: figures.p50Ms, p99Ms: figures.p99Ms, maxMs: figures.maxMs, kneePostsPerSec: knee,
+        },
+        e2eSteps: steps,
       },
       summary: [
-        { figure: 'e2e.commandAnswerP99Ms', value: percentile(answers, 99), unit: 'ms' },
-        // Baseline: the same probes at the broker, i.e. everything before the notifier.
-        { figure: 'e2e.p50Ms', value: p50, unit: 'ms', baseline: percentile(atBroker, 50) },
-        { figure: 'e2e.p99Ms', value: p99, unit: 'ms', baseline: percentile(atBroker, 99), target: `<= 100 ms at 1,000 posts/s x 50 (ran ${size.postsPerSec}/s)`, met: p99 <= 100 && size.postsPerSec >= 1_000 && latencies.length === posts * friendsPerPoster },
+        { figure: 'e2e.offeredPostsPerSec', value: size.rate, unit: 'posts/s' },
+        { figure: 'e2e.achievedPostsPerSec', value: outcome.achievedPerSec, unit: 'posts/s', target: `>= 99% of ${size.rate} offered`, met: outcome.achievedPerSec >= 0.99 * size.rate },
+        { figure: 'e2e.lost', value: figures.lost, unit: 'deliveries', target: '0', met: figures.lost === 0 },
+        { figure: 'e2e.duplicated', value: figures.duplicated, unit: 'deliveries', target: '0', met: figures.duplicated === 0 },
+        { figure: 'e2e.p50Ms', value: figures.p50Ms, unit: 'ms' },
+        { figure: 'e2e.p99Ms', value: figures.p99Ms, unit: 'ms', target: `<= ${p99TargetMs} ms at ${size.rate} posts/s x ${friendsPerPoster}, from when due`, met: met && size.rate >= 500 && size.clients >= 10_000 && size.seconds >= 60 },
+        { figure: 'e2e.kneePostsPerSec', value: knee, unit: 'posts/s', target: `highest step with p99 <= ${p99TargetMs} ms, nothing lost` },
       ],
     };
   } finally {
-    await fleets.close();
-    for (const p of processes.reverse()) await p.stop();
-    await database.drop();
+    await system.stop();
   }
+}
+
+/** Achieved at least 99% of the offered rate, nothing failed, lost or doubled, p99 within target. */
+function passesAt({ outcome, figures }: Run, rate: number): boolean {
+  return outcome.achievedPerSec >= 0.99 * rate && outcome.failed === 0 && figures.lost === 0 && figures.duplicated === 0 && figures.p99Ms <= p99TargetMs;
+}
+
+/** Readers, each with one socket open, and posters each befriending 50 of them in turn. */
+async function populate(system: BenchSystem, clients: number, posterCount: number): Promise<{ readers: User[]; posters: User[] }> {
+  const readers = await system.users('register readers', clients, 0);
+  const posters = await system.users('register posters', posterCount, clients);
+  await system.befriend('friendships', posters.flatMap((poster, i) =>
+    Array.from({ length: friendsPerPoster }, (_, k) => [poster, readers[(i * friendsPerPoster + k) % readers.length]!] as const)));
+  const opened = await system.fleets.open(system.notifierUrl, readers.map((r) => r.token));
+  console.log(`  ${opened.open} sockets open${opened.failed ? `, ${opened.failed} failed (${opened.firstError})` : ''}`);
+  if (opened.failed > 0) throw new Error(`${opened.failed} sockets failed to open: ${opened.firstError}`);
+  // One warm-up post each, so the friendships are projected and every path is hot.
+  for (const poster of posters) await http(system.apiUrl, 'POST', '/post/create', poster.token, { text: 'warm-up' });
+  await sleep(3_000);
+  return { readers, posters };
 }

@@ -5,26 +5,45 @@ import { WebSocket } from 'ws';
 export type FleetRequest =
   | { op: 'open'; url: string; tokens: string[]; concurrency: number }
   | { op: 'count' }
-  | { op: 'latencies' }
+  | { op: 'probes' }
   | { op: 'close' };
+
+/** What the probe posts did since the last `probes` request. */
+export interface ProbeReport {
+  /** One per first arrival of a probe at a socket: its sequence number and latency (ms) from when it was due. */
+  readonly arrivals: Array<[seq: number, latencyMs: number]>;
+  /** Arrivals of a probe at a socket that already had it, by sequence number. */
+  readonly duplicated: Array<[seq: number, count: number]>;
+}
 
 export type FleetReply =
   | { op: 'opened'; open: number; failed: number; firstError?: string }
   | { op: 'count'; received: number }
-  | { op: 'latencies'; values: number[] }
+  | ({ op: 'probes' } & ProbeReport)
   | { op: 'closed' };
 
 const sockets: WebSocket[] = [];
 let received = 0;
-let latencies: number[] = [];
+let probes = { arrivals: [] as Array<[number, number]>, duplicated: new Map<number, number>() };
+const seenBySocket = new WeakMap<WebSocket, Set<number>>();
 const now = () => performance.timeOrigin + performance.now();
+const probeMarker = '"postText":"probe ';
 
-function onMessage(data: unknown): void {
+/** Probe posts say `probe <seq> <epoch ms when due>`; other frames are only counted. */
+function onMessage(this: WebSocket, data: unknown): void {
   received += 1;
-  // End-to-end probes carry their send time: `e2e <epoch ms>`.
   const text = String(data);
-  const at = text.indexOf('"postText":"e2e ');
-  if (at >= 0) latencies.push(now() - Number.parseFloat(text.slice(at + 16)));
+  const at = text.indexOf(probeMarker);
+  if (at < 0) return;
+  const [seq, due] = text.slice(at + probeMarker.length).split(' ').map(Number.parseFloat) as [number, number];
+  let seen = seenBySocket.get(this);
+  if (!seen) seenBySocket.set(this, (seen = new Set()));
+  if (seen.has(seq)) {
+    probes.duplicated.set(seq, (probes.duplicated.get(seq) ?? 0) + 1);
+    return;
+  }
+  seen.add(seq);
+  probes.arrivals.push([seq, now() - due]);
 }
 
 function openOne(url: string, token: string): Promise<string | undefined> {
@@ -65,9 +84,9 @@ process.on('message', (request: FleetRequest) => {
     case 'count':
       reply({ op: 'count', received });
       break;
-    case 'latencies':
-      reply({ op: 'latencies', values: latencies });
-      latencies = [];
+    case 'probes':
+      reply({ op: 'probes', arrivals: probes.arrivals, duplicated: [...probes.duplicated] });
+      probes = { arrivals: [], duplicated: new Map() };
       break;
     case 'close':
       for (const ws of sockets) ws.terminate();

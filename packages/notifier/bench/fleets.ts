@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FleetReply, FleetRequest } from './fleet.js';
+import type { FleetReply, FleetRequest, ProbeReport } from './fleet.js';
 
 const fleetPath = fileURLToPath(new URL('./fleet.ts', import.meta.url));
 
@@ -12,7 +12,8 @@ export interface Fleets {
   /** Opens one socket per token, spread over the fleet processes; returns how many opened. */
   open(url: string, tokens: readonly string[]): Promise<{ open: number; failed: number; firstError?: string }>;
   received(): Promise<number>;
-  latencies(): Promise<number[]>;
+  /** The probes' arrivals over every fleet since the last call. */
+  probes(): Promise<ProbeReport>;
   close(): Promise<void>;
 }
 
@@ -28,9 +29,9 @@ function ask(child: ChildProcess, request: FleetRequest, answer: FleetReply['op'
   });
 }
 
-/** Client fleets for `sockets` connections, each in a process of its own. */
-export function startFleets(sockets: number): Fleets {
-  const children = Array.from({ length: Math.max(1, Math.ceil(sockets / socketsPerFleet)) }, () =>
+/** Client fleets for `sockets` connections, each in a process of its own (at least `processes` of them). */
+export function startFleets(sockets: number, processes = 1): Fleets {
+  const children = Array.from({ length: Math.max(processes, Math.ceil(sockets / socketsPerFleet)) }, () =>
     fork(fleetPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return {
     async open(url, tokens) {
@@ -52,9 +53,12 @@ export function startFleets(sockets: number): Fleets {
       const replies = await Promise.all(children.map((child) => ask(child, { op: 'count' }, 'count')));
       return replies.reduce((sum, r) => sum + (r.op === 'count' ? r.received : 0), 0);
     },
-    async latencies() {
-      const replies = await Promise.all(children.map((child) => ask(child, { op: 'latencies' }, 'latencies')));
-      return replies.flatMap((r) => (r.op === 'latencies' ? r.values : []));
+    async probes() {
+      const replies = await Promise.all(children.map((child) => ask(child, { op: 'probes' }, 'probes')));
+      return {
+        arrivals: replies.flatMap((r) => (r.op === 'probes' ? r.arrivals : [])),
+        duplicated: replies.flatMap((r) => (r.op === 'probes' ? r.duplicated : [])),
+      };
     },
     async close() {
       await Promise.all(children.map(async (child) => {

@@ -1,0 +1,184 @@
+// The whole system as `make up` runs it (command API, projector, notifier as child
+// processes, on a database of their own), users made over HTTP, client fleets, and an
+// open-loop post generator whose latencies count from when each post was due.
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inPool, percentile } from '@herald/kit/bench';
+import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
+import { startFleets, type Fleets } from './fleets.js';
+
+const commandApiMain = fileURLToPath(new URL('../../command-api/src/main.ts', import.meta.url));
+const password = 'bench-password';
+
+export interface User {
+  readonly id: string;
+  readonly token: string;
+}
+
+export interface BenchSystem {
+  readonly apiUrl: string;
+  readonly notifierUrl: string;
+  readonly fleets: Fleets;
+  /** Registers and logs in `count` users, numbered from `from`. */
+  users(what: string, count: number, from: number): Promise<User[]>;
+  /** `poster` befriends each of `readers`. */
+  befriend(what: string, pairs: ReadonlyArray<readonly [poster: User, reader: User]>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export async function startBenchSystem(label: string, sockets: number): Promise<BenchSystem> {
+  const database: TestDatabase = await createTestDatabase(label);
+  const exchange = uniqueName('herald.posts.bench');
+  const processes: HeraldProcess[] = [];
+  const fleets = startFleets(sockets, 2);
+  try {
+    const api = await spawnReady('command-api', commandApiMain, {
+      DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0',
+      REDIS_KEY_PREFIX: `${uniqueName('herald-bench')}:`, SCRYPT_LOG2_COST: '10',
+    });
+    processes.push(api);
+    const apiUrl = `http://127.0.0.1:${api.port}`;
+    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange }));
+    const notifier = await spawnNotifier({ AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange });
+    processes.push(notifier);
+    return {
+      apiUrl,
+      notifierUrl: `${notifier.url}/post/feed/posted`,
+      fleets,
+      users: (what, count, from) => inPool(what, count, 32, async (i) => {
+        const profile = { first_name: `Bench${from + i}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
+        const { user_id: id } = (await http(apiUrl, 'POST', '/user/register', undefined, profile)) as { user_id: string };
+        const { token } = (await http(apiUrl, 'POST', '/login', undefined, { id, password })) as { token: string };
+        return { id, token };
+      }),
+      befriend: async (what, pairs) => {
+        await inPool(what, pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token));
+      },
+      async stop() {
+        await fleets.close();
+        for (const p of processes.reverse()) await p.stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await fleets.close();
+    for (const p of processes.reverse()) await p.stop();
+    await database.drop();
+    throw error;
+  }
+}
+
+export interface Schedule {
+  readonly rate: number;
+  readonly seconds: number;
+  /** Who makes post `seq` (the schedule's own numbering). */
+  readonly posterOf: (seq: number) => User;
+  /** Sequence numbers start here, so several schedules in one run never share one. */
+  readonly firstSeq: number;
+  /** Posts in flight at most; past it the generator waits, and its delay counts. */
+  readonly maxInFlight?: number;
+}
+
+export interface GeneratorOutcome {
+  readonly offered: number;
+  readonly answered: number;
+  readonly failed: number;
+  readonly achievedPerSec: number;
+  /** seq -> the poster of each post that was answered 200. */
+  readonly posted: ReadonlyMap<number, User>;
+}
+
+/**
+ * Posts at a steady offered rate, each due at start + seq/rate. The text carries the
+ * due time, so a client's latency counts the generator's own delay (no coordinated
+ * omission). Achieved: posts answered 200 over the time until the last answer.
+ */
+export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<GeneratorOutcome> {
+  const total = Math.round(schedule.rate * schedule.seconds);
+  const inFlight = new Set<Promise<void>>();
+  const posted = new Map<number, User>();
+  let failed = 0;
+  const started = performance.now();
+  for (let i = 0; i < total; i += 1) {
+    const seq = schedule.firstSeq + i;
+    const due = started + (i * 1000) / schedule.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    while (inFlight.size >= (schedule.maxInFlight ?? 1024)) await Promise.race(inFlight);
+    const poster = schedule.posterOf(seq);
+    const call = http(apiUrl, 'POST', '/post/create', poster.token, { text: `probe ${seq} ${performance.timeOrigin + due}` })
+      .then(() => void posted.set(seq, poster), () => void (failed += 1))
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+  }
+  await Promise.all(inFlight);
+  const seconds = Math.max(schedule.seconds, (performance.now() - started) / 1000);
+  return { offered: total, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted };
+}
+
+export interface DeliveryFigures {
+  readonly deliveries: number;
+  readonly expected: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Every probe arrival the fleets reported, by sequence number: schedules running side by side each read their own. */
+export class ProbeLedger {
+  readonly #latencies = new Map<number, number[]>();
+  readonly #duplicated = new Map<number, number>();
+
+  constructor(private readonly fleets: Fleets) {}
+
+  async poll(): Promise<void> {
+    const report = await this.fleets.probes();
+    for (const [seq, latency] of report.arrivals) {
+      const list = this.#latencies.get(seq);
+      if (list) list.push(latency);
+      else this.#latencies.set(seq, [latency]);
+    }
+    for (const [seq, n] of report.duplicated) this.#duplicated.set(seq, (this.#duplicated.get(seq) ?? 0) + n);
+  }
+
+  /**
+   * Polls until every expected delivery of `posted` arrived (or `graceMs` passed), then
+   * counts: each post is expected at its poster's online friends' sockets.
+   */
+  async figures(posted: ReadonlyMap<number, User>, socketsOf: (poster: User) => number, graceMs = 30_000): Promise<DeliveryFigures> {
+    let expected = 0;
+    for (const poster of posted.values()) expected += socketsOf(poster);
+    const delivered = () => [...posted.keys()].reduce((sum, seq) => sum + (this.#latencies.get(seq)?.length ?? 0), 0);
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      await this.poll();
+      if (delivered() >= expected || Date.now() > deadline) break;
+      await sleep(250);
+    }
+    const latencies: number[] = [];
+    let lost = 0;
+    let duplicated = 0;
+    for (const [seq, poster] of posted) {
+      const arrived = this.#latencies.get(seq) ?? [];
+      latencies.push(...arrived);
+      lost += Math.max(0, socketsOf(poster) - arrived.length);
+      duplicated += this.#duplicated.get(seq) ?? 0;
+    }
+    return {
+      deliveries: latencies.length, expected, lost, duplicated,
+      p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.reduce((m, l) => Math.max(m, l), 0),
+    };
+  }
+}
