@@ -31,7 +31,7 @@ const knownPurposes: Record<string, string> = {
   PROJECTOR_HOST: 'Interface of the projector\'s /healthz, /readyz, /metrics.',
   PROJECTOR_PORT: 'Port of the projector\'s /healthz, /readyz, /metrics.',
   RABBITMQ_URL: 'RabbitMQ, where feed notifications travel.',
-  FEED_EXCHANGE: 'Durable direct exchange of feed notifications (routing key user.<id>).',
+  FEED_EXCHANGE: 'Durable fanout exchange of post notifications: one message per post with its recipients; each notifier queue holding sockets is bound to it.',
   NOTIFIER_HOST: 'Interface of the websocket server (/post/feed/posted) and its /healthz, /readyz, /metrics.',
   NOTIFIER_PORT: 'Port of the websocket server.',
   AUTH_GRPC_ADDRESS: 'host:port of the command API\'s gRPC AuthService, which checks tokens.',
