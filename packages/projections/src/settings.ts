@@ -1,4 +1,5 @@
 import { commonSettings, loadConfig, host, integer, optional, port, text, url } from '@herald/kit';
+import { defaultFeedFanoutLimit } from './projections/feeds.js';
 
 /** The projector's environment: everything it reads, with defaults a local machine runs with. */
 export const settings = {
@@ -12,6 +13,11 @@ export const settings = {
   PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),
   /** Outbox rows per relay batch (up to 4 batches await their confirms at once). */
   OUTBOX_BATCH_SIZE: integer(1, 50_000, 5000),
+  /**
+   * Authors with more friends than this are not fanned out into their friends' feeds but merged in at read time
+   * (they go back to fan-out below 90% of it). Changing it needs no rebuild: authors move as their friend counts next change.
+   */
+  FEED_FANOUT_LIMIT: integer(1, 10_000_000, defaultFeedFanoutLimit),
 } as const;
 
 export type ProjectorConfig = ReturnType<typeof loadConfig<typeof settings>>;
