@@ -86,6 +86,23 @@ test('an author crossing the limit up then down keeps every feed equal to its de
   await assertDefined(everyone, 'posting after');
 });
 
+test('past the cap, in feeds trimmed to it, an author crossing up and down still serves the definition', async () => {
+  const [star, reader, other] = [uuid(), uuid(), uuid()];
+  const fans = [uuid(), uuid(), uuid()] as const;
+  const stored = async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${liveSchema}.feed WHERE reader_id = $1`, [reader])).rows[0]?.n;
+  await apply(befriend(star, reader), befriend(other, reader), befriend(star, fans[0]));
+  await apply(...Array.from({ length: 1500 }, (_, i) => post(i % 3 === 0 ? other : star, `n${i}`)));
+  assert.ok((await stored() ?? 0) < 1500, 'trimming posts cut the stored feed');
+  await assertDefined([reader, fans[0]], 'trimmed');
+  await apply(befriend(star, fans[1]), befriend(star, fans[2]));
+  assert.ok((await merged()).includes(star));
+  await assertDefined([reader, ...fans], 'merged');
+  await apply(unfriend(star, fans[1]), unfriend(star, fans[2]));
+  assert.not.ok((await merged()).includes(star));
+  assert.ok((await stored() ?? 0) >= 1000);
+  await assertDefined([reader, ...fans], 'back to fan-out');
+});
+
 test('paging over a feed merged from stored rows and several merged authors is exact', async () => {
   const [reader, ...authors] = users(6) as [string, ...string[]];
   const stars = authors.slice(0, 3);
