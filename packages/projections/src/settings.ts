@@ -15,7 +15,8 @@ export const settings = {
   OUTBOX_BATCH_SIZE: integer(1, 50_000, 5000),
   /**
    * Authors with more friends than this are not fanned out into their friends' feeds but merged in at read time
-   * (they go back to fan-out below 90% of it). Changing it needs no rebuild: authors move as their friend counts next change.
+   * (back to fan-out below 90% of it); replay rebuilds with it too. Changing it needs no rebuild: feeds serve the
+   * same posts either way, and an author moves on their next friendship past the new bounds.
    */
   FEED_FANOUT_LIMIT: integer(1, 10_000_000, defaultFeedFanoutLimit),
 } as const;
