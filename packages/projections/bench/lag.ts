@@ -4,6 +4,7 @@ import { percentile } from '@herald/kit/bench';
 import { uniqueName } from '@herald/kit/testing';
 import { v7 as uuid } from 'uuid';
 import { followLog } from '../src/live.js';
+import { projections } from '../src/projections/list.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
 import { createReadModelQueries } from '../src/queries.js';
 import type { BenchDatabase } from './setup.js';
@@ -34,7 +35,7 @@ export async function lagBench(
   let measuring = false;
   const relay = startOutboxRelay({ pool: db.pool, rabbitmqUrl: options.rabbitmqUrl, exchange: uniqueName('herald.posts.bench'), logger });
   const follower = followLog({
-    store: db.store, pool: db.pool, batchSize: 1000, logger,
+    store: db.store, pool: db.pool, projections, batchSize: 1000, logger,
     onBatch: (events, _outcome, committedAt) => {
       if (measuring) for (const e of events) lags.push(committedAt - e.createdAt.getTime());
       relay.wake();

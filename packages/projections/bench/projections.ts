@@ -1,13 +1,17 @@
 /**
  * Projections benchmark: rebuild throughput (events and feed rows per second, beside a
- * raw INSERT of the same rows), live projection lag at a steady write rate, and outbox
- * relay throughput with publisher confirms (beside a raw confirm-channel publish).
+ * raw INSERT of the same rows), live projection lag at a steady write rate, outbox
+ * relay throughput with publisher confirms (beside a raw confirm-channel publish), and
+ * the hybrid feed query (beside the plain stored-feed query).
  *
  * Default size runs in a few minutes; BENCH_FULL=1 runs the issue's sizes (1M events).
  * Sizes can also be set one by one: BENCH_REPLAY_USERS, BENCH_LAG_RATE, BENCH_LAG_SECONDS,
- * BENCH_OUTBOX_POSTS.
+ * BENCH_OUTBOX_POSTS, BENCH_FEED_RATE, BENCH_FEED_SECONDS, BENCH_FEED_STAR_POSTS.
+ * BENCH_PARTS picks parts (replay,lag,outbox,feedQuery; all by default); a run of some
+ * parts writes bench/results/projections-<parts>.json, never the whole run's file.
  */
-import { writeBenchReport } from '@herald/kit/bench';
+import { writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { feedQueryBench } from './feed-query.js';
 import { lagBench } from './lag.js';
 import { outboxBench } from './outbox.js';
 import { replayBench } from './replay.js';
@@ -24,6 +28,22 @@ const lag = {
   seconds: size('BENCH_LAG_SECONDS', 15, 60),
 };
 const outboxPosts = size('BENCH_OUTBOX_POSTS', 50_000, 200_000);
+// Readers with 20 merged-author friends and a full stored feed (50 fanned-out friends of 25 posts).
+const feedQuery = {
+  readers: size('BENCH_FEED_READERS', 64, 64),
+  stars: 20,
+  postsPerStar: size('BENCH_FEED_STAR_POSTS', 2000, 10_000),
+  friends: 50,
+  postsPerFriend: 25,
+  feedFanoutLimit: size('BENCH_FEED_FANOUT_LIMIT', 100, 100),
+  rate: size('BENCH_FEED_RATE', 500, 1000),
+  connections: 32,
+  seconds: size('BENCH_FEED_SECONDS', 10, 30),
+  offset: size('BENCH_FEED_OFFSET', 0, 0),
+  limit: size('BENCH_FEED_LIMIT', 10, 10),
+};
+const allParts = ['replay', 'lag', 'outbox', 'feedQuery'];
+const parts = (process.env.BENCH_PARTS ?? allParts.join(',')).split(',');
 const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 async function inFreshDatabase<T>(label: string, work: (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<T>): Promise<T> {
@@ -35,23 +55,51 @@ async function inFreshDatabase<T>(label: string, work: (db: Awaited<ReturnType<t
   }
 }
 
-const replay = await inFreshDatabase('replay', (db) => replayBench(db, replayUsers));
-// First a rate this machine sustains (the projector's own lag, unsaturated), then the issue's.
-const [lagSustained, lagFigures] = await inFreshDatabase('lag', (db) => lagBench(db, { ...lag, rates: [lag.sustainedRate, lag.rate], rabbitmqUrl }));
-if (!lagFigures || !lagSustained) throw new Error('the lag benchmark measured nothing');
-const outbox = await inFreshDatabase('outbox', (db) => outboxBench(db, outboxPosts, rabbitmqUrl));
+const results: Record<string, Record<string, number>> = {};
+const summary: BenchFigure[] = [];
 
-const replayTarget = 1_000_000 / 60;
-writeBenchReport('projections', { replay, lag: lagFigures, lagSustained, outbox }, [
-  { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
-  { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
-  { figure: 'replay.events', value: replay.events, unit: 'events' },
-  { figure: 'lag.achievedPerSec', value: lagFigures.achievedPerSec, unit: 'events/s', target: '2,000 offered' },
-  { figure: 'lag.p50Ms', value: lagFigures.p50Ms, unit: 'ms' },
-  { figure: 'lag.p99Ms', value: lagFigures.p99Ms, unit: 'ms', target: '<= 50 ms at 2,000 events/s', met: lagFigures.p99Ms <= 50 && lagFigures.achievedPerSec >= 1900 },
-  { figure: 'lagSustained.p99Ms', value: lagSustained.p99Ms, unit: 'ms', target: `at ${lagSustained.offeredPerSec} events/s (context)` },
-  { figure: 'outbox.rowsPerPost', value: outbox.rowsPerPost, unit: 'rows', target: '1 at 50 friends', met: outbox.rowsPerPost === 1 },
-  { figure: 'outbox.publishedPostsPerSec', value: outbox.publishedPostsPerSec, unit: 'posts/s', baseline: outbox.baselinePostsPerSec, target: 'with confirms, 50 recipients a post' },
-  { figure: 'outbox.publishedRecipientsPerSec', value: outbox.publishedRecipientsPerSec, unit: 'recipients/s', target: '>= 10,000 with confirms', met: outbox.publishedRecipientsPerSec >= 10_000 },
-]);
+if (parts.includes('replay')) {
+  const replay = await inFreshDatabase('replay', (db) => replayBench(db, replayUsers));
+  const replayTarget = 1_000_000 / 60;
+  results.replay = replay;
+  summary.push(
+    { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
+    { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
+    { figure: 'replay.events', value: replay.events, unit: 'events' },
+  );
+}
+if (parts.includes('lag')) {
+  // First a rate this machine sustains (the projector's own lag, unsaturated), then the issue's.
+  const [lagSustained, lagFigures] = await inFreshDatabase('lag', (db) => lagBench(db, { ...lag, rates: [lag.sustainedRate, lag.rate], rabbitmqUrl }));
+  if (!lagFigures || !lagSustained) throw new Error('the lag benchmark measured nothing');
+  Object.assign(results, { lag: lagFigures, lagSustained });
+  summary.push(
+    { figure: 'lag.achievedPerSec', value: lagFigures.achievedPerSec, unit: 'events/s', target: '2,000 offered' },
+    { figure: 'lag.p50Ms', value: lagFigures.p50Ms, unit: 'ms' },
+    { figure: 'lag.p99Ms', value: lagFigures.p99Ms, unit: 'ms', target: '<= 50 ms at 2,000 events/s', met: lagFigures.p99Ms <= 50 && lagFigures.achievedPerSec >= 1900 },
+    { figure: 'lagSustained.p99Ms', value: lagSustained.p99Ms, unit: 'ms', target: `at ${lagSustained.offeredPerSec} events/s (context)` },
+  );
+}
+if (parts.includes('outbox')) {
+  const outbox = await inFreshDatabase('outbox', (db) => outboxBench(db, outboxPosts, rabbitmqUrl));
+  results.outbox = outbox;
+  summary.push(
+    { figure: 'outbox.rowsPerPost', value: outbox.rowsPerPost, unit: 'rows', target: '1 at 50 friends', met: outbox.rowsPerPost === 1 },
+    { figure: 'outbox.publishedPostsPerSec', value: outbox.publishedPostsPerSec, unit: 'posts/s', baseline: outbox.baselinePostsPerSec, target: 'with confirms, 50 recipients a post' },
+    { figure: 'outbox.publishedRecipientsPerSec', value: outbox.publishedRecipientsPerSec, unit: 'recipients/s', target: '>= 10,000 with confirms', met: outbox.publishedRecipientsPerSec >= 10_000 },
+  );
+}
+if (parts.includes('feedQuery')) {
+  const feed = await inFreshDatabase('feed', (db) => feedQueryBench(db, feedQuery));
+  results.feedQuery = feed;
+  const context = `${feed.offeredPerSec} queries/s offered on ${feedQuery.connections} connections, load average ${feed.loadAverage1mBefore.toFixed(2)} before`;
+  summary.push(
+    { figure: 'feedQuery.p99Ms', value: feed.p99Ms, unit: 'ms', baseline: feed.baselineP99Ms, target: `<= 20 ms (${context})`, met: feed.p99Ms <= 20 },
+    { figure: 'feedQuery.p50Ms', value: feed.p50Ms, unit: 'ms', baseline: feed.baselineP50Ms },
+    { figure: 'feedQuery.queriesPerSec', value: feed.queriesPerSec, unit: 'queries/s', baseline: feed.baselineQueriesPerSec, target: `${feed.offeredPerSec} offered` },
+  );
+}
+
+const partial = allParts.some((part) => !parts.includes(part));
+writeBenchReport(partial ? `projections-${parts.join('-')}` : 'projections', results, summary);
 process.exit(0);

@@ -1,5 +1,6 @@
 import type { BenchDatabase } from './setup.js';
 import { generate } from './setup.js';
+import { projections } from '../src/projections/list.js';
 import { planRebuild, rebuild } from '../src/replay/rebuild.js';
 import { liveSchema } from '../src/schema.js';
 
@@ -20,7 +21,7 @@ export interface ReplayFigures extends Record<string, number> {
 export async function replayBench(db: BenchDatabase, users: number): Promise<ReplayFigures> {
   console.log(`replay: generating a log for ${users} users (about 50 friends and 6 posts each)`);
   await generate(db.store, { users, friendsPerUser: 50, postsPerUser: 6, concurrency: 32, seed: 7 }, 'replay');
-  const plan = await planRebuild(db.store, { names: [], batchSize: 5000 });
+  const plan = await planRebuild(db.store, { projections, names: [], batchSize: 5000 });
   console.log('replay: rebuilding users, friendships, feeds, posts from the start of the log');
   const started = performance.now();
   let lastPrint = started;

@@ -3,12 +3,14 @@ import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import type { BatchOutcome } from './apply.js';
 import { runConsumer } from './consumer.js';
-import { projections } from './projections/list.js';
+import type { Projection } from './projection.js';
 import { liveSchema } from './schema.js';
 
 export interface FollowOptions {
   readonly store: EventStore;
   readonly pool: pg.Pool;
+  /** Every projection, as configured (createProjections). */
+  readonly projections: readonly Projection[];
   readonly batchSize: number;
   readonly logger: Logger;
   /** Before each attempt to follow the log, retried with it when it fails (it must be idempotent). */
@@ -39,7 +41,7 @@ export function followLog(options: FollowOptions): Follower {
         await runConsumer({
           store: options.store,
           pool: options.pool,
-          target: { schema: liveSchema, projections, live: true },
+          target: { schema: liveSchema, projections: options.projections, live: true },
           untilCaughtUp: false,
           batchSize: options.batchSize,
           signal: abort.signal,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { followLog } from './live.js';
 import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
+import { createProjections } from './projections/list.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
 import { startOutboxRelay } from './outbox/relay.js';
 import type { ProjectorConfig } from './settings.js';
@@ -40,6 +41,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   const metrics = projectorMetrics(ops.registry);
   const follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
+    projections: createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT }),
     beforeFollowing: () => startOutboxAtHead(pool, store),
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);

@@ -7,8 +7,9 @@ import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
 import { applyBatch } from './apply.js';
 import { freshSchemaSql } from './migrate.js';
-import { projections } from './projections/list.js';
+import { createProjections, projections } from './projections/list.js';
 import { outboxProjection } from './projections/outbox.js';
+import type { Projection } from './projection.js';
 import { eventMaker, snapshotReadModels } from './testing.js';
 
 let db: TestDatabase;
@@ -68,10 +69,12 @@ function history(seed: number, length: number): RecordedEvent[] {
  * Applies `events` to a fresh schema of every projection, cut into batches of the given
  * sizes; `outboxFrom` starts the outbox's checkpoint there, as on a first start at the head.
  */
-async function project(schema: string, events: readonly RecordedEvent[], batchSize: (index: number) => number, outboxFrom = '') {
-  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)};
+async function project(
+  schema: string, events: readonly RecordedEvent[], batchSize: (index: number) => number, outboxFrom = '', all: readonly Projection[] = projections,
+) {
+  await pool.query(`BEGIN; ${freshSchemaSql(schema, all)};
     INSERT INTO ${schema}.projection_checkpoints (projection, version, position) VALUES ('outbox', ${outboxProjection.version}, '${outboxFrom}'); COMMIT`);
-  const target = { schema, projections, live: false };
+  const target = { schema, projections: all, live: false };
   for (let at = 0, n = 0; at < events.length; n += 1) {
     const size = batchSize(n);
     await applyBatch(pool, target, events.slice(at, at + size));
@@ -90,6 +93,22 @@ for (const seed of [1, 2, 3]) {
     const whole = await project(`runs_whole_${seed}`, events, () => events.length);
     assert.ok(oneByOne.readModels.feed && oneByOne.readModels.feed.length > 50, 'the history fills feeds');
     assert.ok(oneByOne.outbox.length > 50, 'the history notifies');
+    assert.equal(batched, oneByOne);
+    assert.equal(whole, oneByOne);
+  });
+}
+
+/** A fan-out limit of 3: authors of the 8 users cross it both ways, and runs mix crossings with fan-out. */
+const hybrid = createProjections({ feedFanoutLimit: 3 });
+
+for (const seed of [1, 2, 3]) {
+  test(`with authors merged into feeds and out again, batches of any size leave what one event at a time leaves (seed ${seed})`, async () => {
+    const events = history(seed, 400);
+    const random = seededRandom(seed * 104_729);
+    const oneByOne = await project(`runs_hybrid_one_${seed}`, events, () => 1, '', hybrid);
+    const batched = await project(`runs_hybrid_batched_${seed}`, events, () => 1 + Math.floor(random() * 80), '', hybrid);
+    const whole = await project(`runs_hybrid_whole_${seed}`, events, () => events.length, '', hybrid);
+    assert.ok(oneByOne.readModels.feed_merged_authors && oneByOne.readModels.feed_merged_authors.length > 0, 'authors end merged');
     assert.equal(batched, oneByOne);
     assert.equal(whole, oneByOne);
   });

@@ -1,5 +1,6 @@
 import { postsExchange } from '@herald/contracts';
 import { commonSettings, loadConfig, host, integer, optional, port, text, url } from '@herald/kit';
+import { defaultFeedFanoutLimit } from './projections/feeds.js';
 
 /** The projector's environment: everything it reads, with defaults a local machine runs with. */
 export const settings = {
@@ -17,6 +18,12 @@ export const settings = {
   OUTBOX_BATCH_RECIPIENTS: integer(1, 10_000_000, 100_000),
   /** Most recipients in one message; a post with more is published as several parts. */
   OUTBOX_RECIPIENTS_PER_MESSAGE: integer(1, 1_000_000, 10_000),
+  /**
+   * Authors with more friends than this are not fanned out into their friends' feeds but merged in at read time
+   * (back to fan-out below 90% of it); replay rebuilds with it too. Changing it needs no rebuild: feeds serve the
+   * same posts either way, and an author moves on their next friendship past the new bounds.
+   */
+  FEED_FANOUT_LIMIT: integer(1, 10_000_000, defaultFeedFanoutLimit),
 } as const;
 
 export type ProjectorConfig = ReturnType<typeof loadConfig<typeof settings>>;

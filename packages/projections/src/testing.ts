@@ -3,7 +3,10 @@ import type pg from 'pg';
 import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
 import { runConsumer } from './consumer.js';
 import { freshSchemaSql } from './migrate.js';
+import { feedCap } from './projections/feed-rows.js';
 import { projections } from './projections/list.js';
+import type { PostView } from './projections/posts.js';
+import type { Projection } from './projection.js';
 import { liveSchema } from './schema.js';
 import type { HeraldEvent } from '@herald/contracts';
 import { v7 as uuid } from 'uuid';
@@ -52,13 +55,30 @@ export async function snapshotReadModels(pool: pg.Pool, schema = liveSchema): Pr
  * own, up to at least `upTo` (the log's visible head can lag the newest append for a
  * moment, since its read guard counts every running transaction of the cluster).
  */
-export async function buildFromScratch(store: EventStore, pool: pg.Pool, schema: string, upTo: string): Promise<void> {
-  await pool.query(`BEGIN; ${freshSchemaSql(schema, projections)}; COMMIT`);
-  const target = { schema, projections, live: false };
+export async function buildFromScratch(
+  store: EventStore, pool: pg.Pool, schema: string, upTo: string, built: readonly Projection[] = projections,
+): Promise<void> {
+  await pool.query(`BEGIN; ${freshSchemaSql(schema, built)}; COMMIT`);
+  const target = { schema, projections: built, live: false };
   const deadline = Date.now() + 60_000;
-  while (lowestCheckpoint(projections, await readCheckpoints(pool, schema)) < upTo) {
+  while (lowestCheckpoint(built, await readCheckpoints(pool, schema)) < upTo) {
     if (Date.now() > deadline) throw new Error(`the log did not reach ${upTo}`);
     await runConsumer({ store, pool, target, untilCaughtUp: true, batchSize: 500 });
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A reader's feed by its definition, from the friendships and posts tables alone: the
+ * posts of the reader's current friends, newest first, the newest 1000.
+ */
+export async function feedByDefinition(pool: pg.Pool, readerId: string, schema = liveSchema): Promise<PostView[]> {
+  const { rows } = await pool.query<PostView>(
+    `SELECT p.id::text AS id, p.text, p.author_id::text AS author_user_id
+     FROM ${schema}.friendships fr JOIN ${schema}.posts p ON p.author_id = fr.friend_id
+     WHERE fr.user_id = $1
+     ORDER BY p.created_at DESC, p.id DESC LIMIT ${feedCap}`,
+    [readerId],
+  );
+  return rows;
 }

@@ -6,9 +6,10 @@ import { migrateReadModels } from '../migrate.js';
 import { span } from '../replay/estimate.js';
 import { demoPassword, generateLog } from '../replay/generate.js';
 import { progressBar } from '../replay/progress.js';
+import { createProjections } from '../projections/list.js';
 import { planRebuild, rebuild, type RebuildPlan } from '../replay/rebuild.js';
 import { buildSchema, liveSchema } from '../schema.js';
-import { settings } from '../settings.js';
+import { settings, type ProjectorConfig } from '../settings.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -16,12 +17,12 @@ function positiveInteger(value: string): number {
   return n;
 }
 
-async function withStore<T>(work: (pool: pg.Pool, store: EventStore) => Promise<T>): Promise<T> {
+async function withStore<T>(work: (pool: pg.Pool, store: EventStore, config: ProjectorConfig) => Promise<T>): Promise<T> {
   const config = loadConfig(settings);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL });
   try {
-    return await work(pool, store);
+    return await work(pool, store, config);
   } finally {
     await store.close();
     await pool.end();
@@ -50,8 +51,10 @@ program
   .option('--dry-run', 'print what would be done and change nothing')
   .option('--batch-size <n>', 'events per transaction', positiveInteger, 5000)
   .action(async (names: string[], options: { from?: string; dryRun?: boolean; batchSize: number }) => {
-    await withStore(async (pool, store) => {
-      const plan = await planRebuild(store, { names, from: options.from, batchSize: options.batchSize });
+    await withStore(async (pool, store, config) => {
+      // Feeds are rebuilt with the projector's FEED_FANOUT_LIMIT, so it carries on from tables built its way.
+      const projections = createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT });
+      const plan = await planRebuild(store, { projections, names, from: options.from, batchSize: options.batchSize });
       console.log(describe(plan));
       if (options.dryRun) return;
       await migrateReadModels(pool);

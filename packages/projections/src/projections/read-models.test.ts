@@ -9,7 +9,7 @@ import { migrateReadModels } from '../migrate.js';
 import { createReadModelQueries, type ReadModelQueries } from '../queries.js';
 import { liveSchema } from '../schema.js';
 import { eventMaker } from '../testing.js';
-import { trims } from './feeds.js';
+import { trims } from './feed-rows.js';
 import { listFriends } from './friendships.js';
 import { projections } from './list.js';
 

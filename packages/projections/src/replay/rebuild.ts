@@ -2,7 +2,7 @@ import type { EventStore, Position } from '@herald/eventstore';
 import type pg from 'pg';
 import { runConsumer } from '../consumer.js';
 import { freshSchemaSql, loggedSql } from '../migrate.js';
-import { projections, rebuildSet } from '../projections/list.js';
+import { rebuildSet } from '../projections/list.js';
 import type { Projection } from '../projection.js';
 import { buildSchema, liveLockKey } from '../schema.js';
 
@@ -11,6 +11,8 @@ import { identifier, literal } from '../sql.js';
 import { swapIn } from './swap.js';
 
 export interface RebuildRequest {
+  /** Every projection, as configured (createProjections): the names pick from it. */
+  readonly projections: readonly Projection[];
   /** Projections to rebuild; empty means every replayable one. */
   readonly names: readonly string[];
   /** Start after this position (fresh tables, earlier events not applied); undefined means the start of the log. */
@@ -34,8 +36,8 @@ export interface RebuildProgress {
 
 /** Decides what a rebuild would do, touching nothing: what the dry run prints. */
 export async function planRebuild(store: EventStore, request: RebuildRequest): Promise<RebuildPlan> {
-  const requested = request.names.length > 0 ? request.names : projections.filter((p) => p.replayable).map((p) => p.name);
-  const built = rebuildSet(requested);
+  const requested = request.names.length > 0 ? request.names : request.projections.filter((p) => p.replayable).map((p) => p.name);
+  const built = rebuildSet(request.projections, requested);
   const history = built.find((p) => !p.replayable);
   if (history) throw new Error(`${history.name} cannot be rebuilt: replaying it would send notifications for history again`);
   return { requested, built, from: request.from ?? 'start', head: await store.headPosition() };

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
 import { followLog, type Follower } from '../live.js';
 import { migrateReadModels } from '../migrate.js';
+import { createProjections } from '../projections/list.js';
 import { createReadModelQueries, type ReadModelQueries } from '../queries.js';
 import { liveSchema } from '../schema.js';
 import { appendEvent as append, buildFromScratch, snapshotReadModels } from '../testing.js';
@@ -23,6 +24,9 @@ let pool: pg.Pool;
 let store: EventStore;
 let queries: ReadModelQueries;
 let follower: Follower | undefined;
+/** A small fan-out limit, so that live projection and rebuilds both merge authors in and out of feeds. */
+const feedFanoutLimit = 4;
+const projections = createProjections({ feedFanoutLimit });
 const users = Array.from({ length: 20 }, () => uuid());
 /** The newest position appended: the log's head may lag it (its read guard is cluster-wide). */
 let latest = '';
@@ -54,7 +58,7 @@ async function caughtUp(): Promise<void> {
 }
 
 async function fromScratch(): Promise<Record<string, string[]>> {
-  await buildFromScratch(store, pool, 'from_scratch', latest);
+  await buildFromScratch(store, pool, 'from_scratch', latest, projections);
   return snapshotReadModels(pool, 'from_scratch');
 }
 
@@ -74,7 +78,7 @@ test.before(async () => {
     });
   }
   await history(400);
-  follower = followLog({ store, pool, batchSize: 100, logger: createLogger('replay-test', 'silent') });
+  follower = followLog({ store, pool, projections, batchSize: 100, logger: createLogger('replay-test', 'silent') });
   await caughtUp();
 });
 
@@ -87,8 +91,9 @@ test.after(async () => {
 
 test('a rebuild of everything gives the same tables as live projection, and notifies nobody', async () => {
   const live = await snapshotReadModels(pool);
+  assert.ok((live.feed_merged_authors ?? []).length > 0, 'some authors are merged into feeds at read time');
   const notifications = await outboxRows();
-  const plan = await planRebuild(store, { names: [], batchSize: 100 });
+  const plan = await planRebuild(store, { projections, names: [], batchSize: 100 });
   const result = await rebuild(pool, store, plan, 100);
   assert.ok(result.events > 400);
   await caughtUp();
@@ -100,7 +105,7 @@ test('queries keep answering, with the live data, while a rebuild runs', async (
   const reader = users[0] as string;
   const before = await queries.getFeed(reader, 0, 50);
   const answers: Promise<unknown>[] = [];
-  const plan = await planRebuild(store, { names: ['feeds'], batchSize: 20 });
+  const plan = await planRebuild(store, { projections, names: ['feeds'], batchSize: 20 });
   await rebuild(pool, store, plan, 20, () => answers.push(queries.getFeed(reader, 0, 50)));
   assert.ok(answers.length > 5, `queried ${answers.length} times during the rebuild`);
   for (const answer of await Promise.all(answers)) assert.equal(answer, before);
@@ -108,7 +113,7 @@ test('queries keep answering, with the live data, while a rebuild runs', async (
 
 test('a rebuild while events keep arriving hands over to the live projector without a gap', async () => {
   const writing = history(150);
-  const plan = await planRebuild(store, { names: ['feeds'], batchSize: 25 });
+  const plan = await planRebuild(store, { projections, names: ['feeds'], batchSize: 25 });
   await rebuild(pool, store, plan, 25);
   await writing;
   await caughtUp();
@@ -124,15 +129,15 @@ test('a rebuild from a position applies only what came after it, to fresh tables
     userId: late, firstName: 'After', secondName: 'Cut', birthdate: '1970-01-01', biography: '', city: '', passwordHash: 'h',
   });
   await caughtUp();
-  await rebuild(pool, store, await planRebuild(store, { names: ['users'], from: position, batchSize: 100 }), 100);
+  await rebuild(pool, store, await planRebuild(store, { projections, names: ['users'], from: position, batchSize: 100 }), 100);
   const { rows } = await pool.query(`SELECT first_name FROM ${liveSchema}.users`);
   assert.equal(rows.map((r) => r.first_name), ['After']);
-  await rebuild(pool, store, await planRebuild(store, { names: ['users'], batchSize: 100 }), 100);
+  await rebuild(pool, store, await planRebuild(store, { projections, names: ['users'], batchSize: 100 }), 100);
 });
 
 test('the outbox cannot be rebuilt', async () => {
   try {
-    await planRebuild(store, { names: ['outbox'], batchSize: 100 });
+    await planRebuild(store, { projections, names: ['outbox'], batchSize: 100 });
     assert.unreachable('should refuse');
   } catch (error) {
     assert.match((error as Error).message, 'outbox cannot be rebuilt');
@@ -140,7 +145,7 @@ test('the outbox cannot be rebuilt', async () => {
 });
 
 test('the CLI: a dry run prints the plan and changes nothing; generate then rebuild', async () => {
-  const env = { ...process.env, DATABASE_URL: db.url };
+  const env = { ...process.env, DATABASE_URL: db.url, FEED_FANOUT_LIMIT: String(feedFanoutLimit) };
   await follower?.stop();
   follower = undefined;
   const before = await snapshotReadModels(pool);
