@@ -5,13 +5,18 @@ import {
 } from '@eventstore/db-client';
 import { EventStoreError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
 import type { ActualRevision, EventFilter, ExpectedRevision, JsonValue, Position, RecordedEvent } from '../port.js';
-import { encodePosition } from '../position.js';
+import { decodePosition, encodePosition } from '../position.js';
 import { matchesFilter, type SerialisedEvent } from '../validation.js';
 
 const encoder = new TextEncoder();
 
 export function toPortPosition(position: DriverPosition): Position {
   return encodePosition(BigInt(position.commit), BigInt(position.prepare));
+}
+
+export function toDriverPosition(position: Position): DriverPosition {
+  const { high, low } = decodePosition(position);
+  return { commit: high, prepare: low };
 }
 
 /** Data goes as JSON; metadata as the JSON bytes already checked, so `null` and `0` survive. */

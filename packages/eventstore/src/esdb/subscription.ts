@@ -1,8 +1,8 @@
-import { BACKWARDS, END, START, type AllStreamSubscription, type EventStoreDBClient, type Position as DriverPosition } from '@eventstore/db-client';
+import { BACKWARDS, END, START, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
 import type { Logger } from '@herald/kit';
 import type { EventFilter, Position, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
-import { decodePosition } from '../position.js';
-import { serverFilter, toPortPosition, toRecordedEvent } from './mapping.js';
+import { serverFilter, toDriverPosition, toPortPosition, toRecordedEvent } from './mapping.js';
+import { newestWanted, readBackwards } from './newest.js';
 
 export interface EsdbSubscriptionDeps {
   readonly client: EventStoreDBClient;
@@ -13,11 +13,6 @@ export interface EsdbSubscriptionDeps {
 
 const resubscribeDelayMs = 1000;
 const newestScan = 50;
-
-export function toDriverPosition(position: Position): DriverPosition {
-  const { high, low } = decodePosition(position);
-  return { commit: high, prepare: low };
-}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -38,15 +33,6 @@ export async function lastLogPosition(client: EventStoreDBClient): Promise<Posit
     if (p) return toPortPosition(p);
   }
   return 'start';
-}
-
-/** The newest event this subscription wants, looking back a little way from the end. */
-async function newestWanted(client: EventStoreDBClient, filter: EventFilter | undefined): Promise<Position | undefined> {
-  for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: newestScan })) {
-    const event = toRecordedEvent(resolved, filter);
-    if (event) return event.position;
-  }
-  return undefined;
 }
 
 interface FollowState {
@@ -80,7 +66,7 @@ async function* deliver(subscription: AllStreamSubscription, state: FollowState,
 function watchForSilence(deps: EsdbSubscriptionDeps, filter: EventFilter | undefined, state: FollowState): () => void {
   const timer = setInterval(() => {
     if (state.waitingSince === undefined || Date.now() - state.waitingSince < deps.watchdogIntervalMs) return;
-    newestWanted(deps.client, filter)
+    newestWanted(readBackwards(deps.client), filter, newestScan)
       .then((newest) => {
         if (newest && (state.last === 'start' || newest > state.last) && state.waitingSince !== undefined) {
           deps.logger?.warn({ last: state.last, newest }, 'eventstore: subscription silent while events wait; resubscribing');
