@@ -69,9 +69,6 @@ function connect(connectionString: string): EventStoreDBClient {
   }
 }
 
-/** How far back from the end headPosition looks past system events. */
-const headScan = 500;
-
 /** The event store over EventStoreDB: the adapter only translates to and from the port. */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore {
   const client = connect(options.connectionString);
@@ -128,7 +125,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
     },
     async headPosition() {
       try {
-        return (await newestWanted(readBackwards(client), undefined, headScan)) ?? null;
+        return (await newestWanted(readBackwards(client), undefined)) ?? null;
       } catch (error) {
         throw translateError(error, 'reading the head of $all');
       }

@@ -12,7 +12,12 @@ export interface EsdbSubscriptionDeps {
 }
 
 const resubscribeDelayMs = 1000;
-const newestScan = 50;
+/**
+ * How far back the watchdog looks for a wanted event beyond the last one delivered: far
+ * enough for any burst of unwanted events between two looks, and bounded, since it looks
+ * every half interval for as long as the subscription waits.
+ */
+const watchdogScan = { pageSize: 500, maxEvents: 10_000 };
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -66,7 +71,7 @@ async function* deliver(subscription: AllStreamSubscription, state: FollowState,
 function watchForSilence(deps: EsdbSubscriptionDeps, filter: EventFilter | undefined, state: FollowState): () => void {
   const timer = setInterval(() => {
     if (state.waitingSince === undefined || Date.now() - state.waitingSince < deps.watchdogIntervalMs) return;
-    newestWanted(readBackwards(deps.client), filter, newestScan)
+    newestWanted(readBackwards(deps.client), filter, { ...watchdogScan, after: state.last === 'start' ? undefined : state.last })
       .then((newest) => {
         if (newest && (state.last === 'start' || newest > state.last) && state.waitingSince !== undefined) {
           deps.logger?.warn({ last: state.last, newest }, 'eventstore: subscription silent while events wait; resubscribing');
