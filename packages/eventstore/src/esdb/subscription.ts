@@ -1,7 +1,7 @@
 import { BACKWARDS, END, START, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
 import type { Logger } from '@herald/kit';
 import type { EventFilter, Position, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
-import { serverFilter, toDriverPosition, toPortPosition, toRecordedEvent } from './mapping.js';
+import { serverFilter, toDriverPosition, toPortPosition, toRecordedEvent, unreadableData } from './mapping.js';
 import { newestWanted, readBackwards } from './newest.js';
 
 export interface EsdbSubscriptionDeps {
@@ -49,7 +49,9 @@ interface FollowState {
 }
 
 /** Hands out one gRPC subscription's events, skipping any at or before the last delivered. */
-async function* deliver(subscription: AllStreamSubscription, state: FollowState, filter: EventFilter | undefined, signal: AbortSignal): AsyncGenerator<RecordedEvent> {
+async function* deliver(
+  subscription: AllStreamSubscription, state: FollowState, filter: EventFilter | undefined, signal: AbortSignal, logger: Logger | undefined,
+): AsyncGenerator<RecordedEvent> {
   const iterator = subscription[Symbol.asyncIterator]();
   for (;;) {
     state.waitingSince = Date.now();
@@ -58,6 +60,9 @@ async function* deliver(subscription: AllStreamSubscription, state: FollowState,
     if (next.done || signal.aborted) return;
     const event = toRecordedEvent(next.value, filter);
     if (!event || (state.last !== 'start' && event.position <= state.last)) continue;
+    if (unreadableData(next.value, event)) {
+      logger?.warn({ eventId: event.id, stream: event.streamId, type: event.type, position: event.position }, 'eventstore: event data is not JSON; handed on with null data');
+    }
     state.last = event.position;
     yield event;
   }
@@ -109,7 +114,7 @@ export function esdbSubscription(deps: EsdbSubscriptionDeps, options: SubscribeO
         });
         current = state.current = subscription;
         try {
-          yield* deliver(subscription, state, options.filter, abort.signal);
+          yield* deliver(subscription, state, options.filter, abort.signal, deps.logger);
         } catch (error) {
           if (abort.signal.aborted) return;
           deps.logger?.warn({ err: error }, 'eventstore: subscription to $all failed; resubscribing');
