@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import { createLogger, createOps, type Logger } from '@herald/kit';
 import pg from 'pg';
-import { followLog } from './live.js';
+import { followLog, type Follower } from './live.js';
 import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
 import { startOutboxRelay } from './outbox/relay.js';
+import { describeStuck } from './stuck.js';
 import type { ProjectorConfig } from './settings.js';
 
 export interface Projector {
@@ -28,19 +29,22 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
 
   const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
+  let follower: Follower | undefined;
   const ops = createOps('projector', [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'eventstore', check: () => store.ping() },
     { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
+    { name: 'projection', check: async () => { const stuck = follower?.stuck(); if (stuck) throw new Error(describeStuck(stuck)); } },
   ]);
-  const metrics = projectorMetrics(ops.registry);
-  const follower = followLog({
+  const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
+  follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
     beforeFollowing: () => startOutboxAtHead(pool, store),
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);
       if (events.some((e) => e.type === 'PostCreated')) relay.wake();
     },
+    onFailure: (stuck) => metrics.failed(stuck),
   });
 
   const server = createServer((req, res) => {
@@ -60,7 +64,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await follower.stop();
+      await follower?.stop();
       await relay.stop();
       await store.close();
       await pool.end();
