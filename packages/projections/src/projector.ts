@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEventStore, migrateEventStore } from '@herald/eventstore';
+import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger, createOps, type Logger } from '@herald/kit';
 import pg from 'pg';
 import { followLog, type Follower } from './live.js';
+import { checkCheckpointsBehindLog, isUnsafeLog } from './log-guard.js';
 import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
@@ -27,6 +28,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
   await migrateReadModels(pool);
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
+  await refuseUnsafeLog(pool, store, logger);
 
   const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
   let follower: Follower | undefined;
@@ -39,7 +41,10 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
   follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
-    beforeFollowing: () => startOutboxAtHead(pool, store),
+    beforeFollowing: async () => {
+      await checkCheckpointsBehindLog(pool, store);
+      await startOutboxAtHead(pool, store);
+    },
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);
       if (events.some((e) => e.type === 'PostCreated')) relay.wake();
@@ -70,6 +75,25 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
       await pool.end();
     },
   };
+}
+
+/**
+ * A log whose positions no longer match the checkpoints (after a restore) stops the
+ * start, with the reason and the fix. A store that does not answer yet does not: the
+ * follower checks again before each attempt and reports itself stuck meanwhile.
+ */
+async function refuseUnsafeLog(pool: pg.Pool, store: EventStore, logger: Logger): Promise<void> {
+  try {
+    await checkCheckpointsBehindLog(pool, store);
+  } catch (error) {
+    if (!isUnsafeLog(error)) {
+      logger.warn({ err: error }, 'projector: could not compare the checkpoints with the log at start; the follower will');
+      return;
+    }
+    await store.close();
+    await pool.end();
+    throw error;
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
