@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createLogger, createOps, type Logger } from '@herald/kit';
-import pg from 'pg';
+import { createLogger, createOps, createPostgresPool, type Logger } from '@herald/kit';
+import type pg from 'pg';
 import { followLog, type Follower } from './live.js';
 import { checkCheckpointsBehindLog, isUnsafeLog } from './log-guard.js';
 import { projectorMetrics } from './metrics.js';
@@ -23,7 +23,7 @@ export interface Projector {
  * RabbitMQ, and answers health, readiness and metrics on its ops port.
  */
 export async function startProjector(config: ProjectorConfig, { logger = createLogger('projector') }: { logger?: Logger } = {}): Promise<Projector> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 6 });
   pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
   if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
   await migrateReadModels(pool);

@@ -1,6 +1,6 @@
-import type { Logger } from '@herald/kit';
+import { createPostgresPool, type Logger } from '@herald/kit';
 import { openSubscriptions } from '../open-subscriptions.js';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../port.js';
 import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
@@ -49,7 +49,7 @@ async function guarded<T>(doing: string, work: () => Promise<T>): Promise<T> {
 }
 
 export function openPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStoreInternals {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  const pool = createPostgresPool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'eventstore: idle PostgreSQL connection failed'));
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const wakeup = new Wakeup(options.databaseUrl, options.logger);
