@@ -29,18 +29,23 @@ export interface ConsumerResult {
  */
 export class ConsumerFailure extends Error {
   override readonly name = 'ConsumerFailure';
+  /** What it was doing, where: `applying 3 events from position … (event …, PostCreated)`. */
+  readonly doing: string;
+
   constructor(
     readonly stage: 'read' | 'apply',
     readonly after: string | null,
     readonly batch: readonly RecordedEvent[],
     options: { readonly cause: unknown },
   ) {
-    super(`${ConsumerFailure.doing(stage, after, batch)} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    const doing = ConsumerFailure.describe(stage, after, batch);
+    super(`${doing} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    this.doing = doing;
   }
 
-  private static doing(stage: 'read' | 'apply', after: string | null, batch: readonly RecordedEvent[]): string {
+  private static describe(stage: 'read' | 'apply', after: string | null, batch: readonly RecordedEvent[]): string {
     const first = batch[0];
-    if (stage === 'apply' && first) return `applying ${batch.length} events from position ${first.position} (event ${first.id}, ${first.type})`;
+    if (stage === 'apply' && first) return `applying the batch of ${batch.length} events from position ${first.position} (event ${first.id}, ${first.type})`;
     if (after === null) return 'reading the checkpoints';
     return `reading the log after ${after === '' ? 'its start' : `position ${after}`}`;
   }

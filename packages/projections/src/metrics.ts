@@ -65,7 +65,7 @@ export function projectorMetrics(registry: Registry, stuckNow: () => Stuck | und
     failed(stuck) {
       failures.inc({ stage: stuck.stage });
       lastFailure.reset();
-      lastFailure.set({ stage: stuck.stage, position: stuck.event?.position ?? stuck.after ?? '', reason: stuck.reason.slice(0, reasonLabelChars) }, 1);
+      lastFailure.set({ stage: stuck.stage, position: stuck.position ?? '', reason: stuck.reason.slice(0, reasonLabelChars) }, 1);
     },
   };
 }

@@ -2,20 +2,20 @@ import { ConsumerFailure } from './consumer.js';
 
 /**
  * Where the live projector is stuck, if it is: the failure it keeps retrying (anything
- * but a bad record, which is skipped), since when, and the events or position it
- * cannot get past. What /readyz and the metrics show.
+ * but a bad record, which is skipped), since when, and what it cannot get past. What
+ * /readyz and the metrics show.
  */
 export interface Stuck {
   readonly since: Date;
   /** Failed attempts in a row. */
   readonly attempts: number;
-  /** Reading (checkpoints, the log, the outbox's start) or applying a batch. */
+  /** Reading (checkpoints, the log, the checks before following it) or applying a batch. */
   readonly stage: 'read' | 'apply';
+  /** What it was doing, and where: the batch's first event, or the position it reads after. */
+  readonly doing: string;
   readonly reason: string;
-  /** The position it resumes after (its checkpoint); null when even that could not be read. */
-  readonly after: string | null;
-  /** The first event of the batch that failed to apply, and how many the batch held. */
-  readonly event?: { readonly id: string; readonly type: string; readonly position: string; readonly batchEvents: number };
+  /** The first event of the batch that fails to apply, or the position it resumes after (null: unknown). */
+  readonly position: string | null;
 }
 
 /** The failure's own message, with its SQLSTATE when the database gave one. */
@@ -36,14 +36,13 @@ export class StuckTracker {
 
   failed(error: unknown): Stuck {
     const failure = error instanceof ConsumerFailure ? error : undefined;
-    const first = failure?.stage === 'apply' ? failure.batch[0] : undefined;
     this.current = {
       since: this.current?.since ?? new Date(),
       attempts: (this.current?.attempts ?? 0) + 1,
       stage: failure?.stage ?? 'read',
+      doing: failure?.doing ?? 'checking the log before following it',
       reason: cause(error),
-      after: failure ? failure.after : this.current?.after ?? null,
-      ...(first && failure ? { event: { id: first.id, type: first.type, position: first.position, batchEvents: failure.batch.length } } : {}),
+      position: failure ? (failure.batch[0]?.position ?? failure.after) : (this.current?.position ?? null),
     };
     return this.current;
   }
@@ -61,8 +60,6 @@ export class StuckTracker {
 
 /** The one line /readyz shows for a stuck projector. */
 export function describeStuck(stuck: Stuck): string {
-  const where = stuck.event
-    ? `applying the batch of ${stuck.event.batchEvents} events from position ${stuck.event.position} (event ${stuck.event.id}, ${stuck.event.type})`
-    : `reading ${stuck.after === null ? 'the checkpoints' : `the log after ${stuck.after === '' ? 'its start' : `position ${stuck.after}`}`}`;
-  return `stuck since ${stuck.since.toISOString()} (${stuck.attempts} failed attempt${stuck.attempts === 1 ? '' : 's'}) ${where}: ${stuck.reason}`;
+  const attempts = `${stuck.attempts} failed attempt${stuck.attempts === 1 ? '' : 's'}`;
+  return `stuck since ${stuck.since.toISOString()} (${attempts}) ${stuck.doing}: ${stuck.reason}`;
 }
