@@ -17,6 +17,7 @@ export const errorTable = {
   method_not_allowed: { status: 405, code: 40500, message: 'method not allowed on this route' },
   user_already_registered: { status: 409, code: 40900, message: 'user already registered' },
   payload_too_large: { status: 413, code: 41300, message: 'the body is too large' },
+  event_too_large: { status: 413, code: 41301, message: 'the change is over the event store\'s size limit for one write; make it smaller' },
   unsupported_media_type: { status: 415, code: 41500, message: 'the body must be application/json' },
   too_many_login_failures: { status: 429, code: 42900, message: 'too many failed logins, retry later' },
   internal: { status: 500, code: 50000, message: 'internal error' },

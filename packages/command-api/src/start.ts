@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@herald/eventstore';
 import { createEventStore, createPostgresEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
-import { createLogger, createOps } from '@herald/kit';
+import { createLogger, createOps, createPostgresPool } from '@herald/kit';
 import { createReadModelQueries, migrateReadModels } from '@herald/projections';
 import { webPage } from '@herald/web';
-import pg from 'pg';
+import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { startGrpcServer } from './grpc/auth-service.js';
 import { createApp } from './http/app.js';
@@ -77,7 +77,7 @@ function listen(server: ReturnType<typeof createServer>, host: string, port: num
  */
 export async function startCommandApi(config: CommandApiConfig, options: StartOptions = {}): Promise<CommandApi> {
   const logger = options.logger ?? createLogger('command-api', config.LOG_LEVEL);
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle read-model connection failed'));
   if (config.MIGRATE_ON_START) {
     if (!config.EVENTSTORE_URL) await migrateEventStore(pool);

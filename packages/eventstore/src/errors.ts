@@ -49,5 +49,15 @@ export class EventStoreInputError extends EventStoreError {
 /** The store could not be reached or failed; safe to retry later (HTTP 503). */
 export class EventStoreUnavailableError extends EventStoreError {
   readonly code = 'unavailable';
-  override readonly name = 'EventStoreUnavailableError';
+  override readonly name: string = 'EventStoreUnavailableError';
+}
+
+/**
+ * The log cannot be used safely as it stands: its positions would no longer order new
+ * events after old ones (a PostgreSQL log restored onto another cluster, whose
+ * transaction ids are behind the ones the log holds). Nothing is read or appended until
+ * an operator acts; the message says how. Unavailable (503) to callers meanwhile.
+ */
+export class RestoredLogError extends EventStoreUnavailableError {
+  override readonly name = 'RestoredLogError';
 }

@@ -3,7 +3,7 @@ export type {
   ReadAllOptions, ReadAllResult, ReadStreamOptions, RecordedEvent, StartFrom, SubscribeOptions, Subscription,
 } from './port.js';
 export {
-  EventStoreError, EventStoreInputError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError,
+  EventStoreError, EventStoreInputError, EventStoreUnavailableError, RestoredLogError, StreamNotFoundError, WrongExpectedVersionError,
 } from './errors.js';
 export type { EventStoreInputProblem } from './errors.js';
 export { createPostgresEventStore } from './postgres/store.js';

@@ -7,5 +7,6 @@ export type { Ops, ReadinessCheck } from './ops.js';
 export { stopOnSignals } from './shutdown.js';
 export type { StopStep } from './shutdown.js';
 export { migrate } from './migrations.js';
+export { createPostgresPool, idleInTransactionTimeoutMs } from './postgres.js';
 export type { Migration } from './migrations.js';
 export { seededRandom } from './random.js';

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, StartFrom } from '@herald/eventstore';
+import type { EventStore, RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
 import { applyBatch, type BatchOutcome, type Target } from './apply.js';
 import { batches } from './batches.js';
@@ -22,33 +22,71 @@ export interface ConsumerResult {
 }
 
 /**
+ * Why the consumer stopped: reading (its checkpoints, the log) or applying a batch,
+ * and where it stood: it resumes after `after` (its checkpoint, or the last batch it
+ * applied; null when the checkpoints could not be read). A batch that failed to apply
+ * is `batch`; the next run reads it again.
+ */
+export class ConsumerFailure extends Error {
+  override readonly name = 'ConsumerFailure';
+  /** What it was doing, where: `applying 3 events from position … (event …, PostCreated)`. */
+  readonly doing: string;
+
+  constructor(
+    readonly stage: 'read' | 'apply',
+    readonly after: string | null,
+    readonly batch: readonly RecordedEvent[],
+    options: { readonly cause: unknown },
+  ) {
+    const doing = ConsumerFailure.describe(stage, after, batch);
+    super(`${doing} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    this.doing = doing;
+  }
+
+  private static describe(stage: 'read' | 'apply', after: string | null, batch: readonly RecordedEvent[]): string {
+    const first = batch[0];
+    if (stage === 'apply' && first) return `applying the batch of ${batch.length} events from position ${first.position} (event ${first.id}, ${first.type})`;
+    if (after === null) return 'reading the checkpoints';
+    return `reading the log after ${after === '' ? 'its start' : `position ${after}`}`;
+  }
+}
+
+/**
  * The one consumer, live and replay alike: reads the log from the target's lowest
- * checkpoint and applies it in batches, each committed with its checkpoints.
+ * checkpoint and applies it in batches, each committed with its checkpoints. It fails
+ * with a ConsumerFailure, which says where it stood.
  */
 export async function runConsumer(options: ConsumerOptions): Promise<ConsumerResult> {
   const { store, pool, target, signal } = options;
-  const from = lowestCheckpoint(target.projections, await readCheckpoints(pool, target.schema));
-  const head = options.untilCaughtUp ? await store.headPosition() : undefined;
-  if (head === null || (head !== undefined && from >= head)) return { events: 0, position: null };
-
-  const startFrom: StartFrom = from === '' ? 'start' : { after: from };
-  const subscription = store.subscribeToAll({ from: startFrom, signal });
+  const from = await readCheckpoints(pool, target.schema).then(
+    (checkpoints) => lowestCheckpoint(target.projections, checkpoints),
+    (error: unknown) => { throw new ConsumerFailure('read', null, [], { cause: error }); },
+  );
   let events = 0;
   let position: string | null = null;
   try {
-    for await (const batch of batches(subscription, options.batchSize)) {
-      const outcome = await applyBatch(pool, target, batch);
-      events += batch.length;
-      position = batch.at(-1)?.position ?? position;
-      options.onBatch?.(batch, outcome);
-      if (signal?.aborted || (head !== undefined && position !== null && position >= head)) {
-        // Closing first ends the read started ahead of time, which leaving the loop waits for.
-        await subscription.close();
-        break;
+    const head = options.untilCaughtUp ? await store.headPosition() : undefined;
+    if (head === null || (head !== undefined && from >= head)) return { events: 0, position: null };
+    const subscription = store.subscribeToAll({ from: from === '' ? 'start' : { after: from }, signal });
+    try {
+      for await (const batch of batches(subscription, options.batchSize)) {
+        const outcome = await applyBatch(pool, target, batch).catch((error: unknown) => {
+          throw new ConsumerFailure('apply', position ?? from, batch, { cause: error });
+        });
+        events += batch.length;
+        position = batch.at(-1)?.position ?? position;
+        options.onBatch?.(batch, outcome);
+        if (signal?.aborted || (head !== undefined && position !== null && position >= head)) {
+          // Closing first ends the read started ahead of time, which leaving the loop waits for.
+          await subscription.close();
+          break;
+        }
       }
+    } finally {
+      await subscription.close();
     }
-  } finally {
-    await subscription.close();
+  } catch (error) {
+    throw error instanceof ConsumerFailure ? error : new ConsumerFailure('read', position ?? from, [], { cause: error });
   }
   return { events, position };
 }

@@ -2,9 +2,11 @@ import type { EventStore, RecordedEvent } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import type { BatchOutcome } from './apply.js';
+import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
 import { runConsumer } from './consumer.js';
 import type { Projection } from './projection.js';
 import { liveSchema } from './schema.js';
+import { StuckTracker, type Stuck } from './stuck.js';
 
 export interface FollowOptions {
   readonly store: EventStore;
@@ -17,10 +19,14 @@ export interface FollowOptions {
   readonly beforeFollowing?: () => Promise<void>;
   /** After each committed batch, with the time it committed (ms since epoch). */
   readonly onBatch?: (events: readonly RecordedEvent[], outcome: BatchOutcome, committedAt: number) => void;
+  /** After each failed attempt, with where it is stuck. */
+  readonly onFailure?: (stuck: Stuck) => void;
 }
 
 export interface Follower {
   stop(): Promise<void>;
+  /** The failure it keeps retrying, if it is stuck; undefined while it makes progress. */
+  stuck(): Stuck | undefined;
 }
 
 const backoff = { firstMs: 100, maxMs: 5000 };
@@ -28,16 +34,23 @@ const backoff = { firstMs: 100, maxMs: 5000 };
 /**
  * The live projector: the consumer on the live schema, following the log for ever.
  * When the store or the database fails, it waits and resumes from the checkpoints,
- * so nothing is applied twice and nothing skipped.
+ * so nothing is applied twice and nothing skipped. Until it gets past the failure it
+ * reports itself stuck (`stuck()`): a batch until it commits, a failure to read until
+ * the log reads again.
  */
 export function followLog(options: FollowOptions): Follower {
   const { logger } = options;
   const abort = new AbortController();
+  const tracker = new StuckTracker();
   const done = (async () => {
     let wait = backoff.firstMs;
     while (!abort.signal.aborted) {
       try {
         await options.beforeFollowing?.();
+        if (tracker.stuck?.stage === 'read') {
+          await logReads(options);
+          tracker.readable();
+        }
         await runConsumer({
           store: options.store,
           pool: options.pool,
@@ -47,13 +60,17 @@ export function followLog(options: FollowOptions): Follower {
           signal: abort.signal,
           onBatch: (events, outcome) => {
             wait = backoff.firstMs;
+            if (tracker.stuck) logger.info({ stuck: tracker.stuck }, 'projector: got past the failure; following the log again');
+            tracker.committed();
             for (const s of outcome.skipped) logger.warn({ skipped: s }, 'projector: event skipped');
             options.onBatch?.(events, outcome, Date.now());
           },
         });
       } catch (error) {
         if (abort.signal.aborted) break;
-        logger.error({ err: error, retryInMs: wait }, 'projector: following the log failed; resuming from the checkpoints');
+        const stuck = tracker.failed(error);
+        options.onFailure?.(stuck);
+        logger.error({ err: error, retryInMs: wait, attempts: stuck.attempts }, 'projector: following the log failed; resuming from the checkpoints');
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, backoff.maxMs);
       }
@@ -64,5 +81,12 @@ export function followLog(options: FollowOptions): Follower {
       abort.abort();
       await done;
     },
+    stuck: () => tracker.stuck,
   };
+}
+
+/** One read of the log after the live checkpoints: throws while it still cannot be read. */
+async function logReads(options: FollowOptions): Promise<void> {
+  const from = lowestCheckpoint(options.projections, await readCheckpoints(options.pool, liveSchema));
+  await options.store.readAll({ from: from === '' ? 'start' : { after: from }, maxCount: 1 });
 }

@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEventStore, migrateEventStore } from '@herald/eventstore';
-import { createLogger, createOps, type Logger } from '@herald/kit';
-import pg from 'pg';
-import { followLog } from './live.js';
+import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
+import { createLogger, createOps, createPostgresPool, type Logger } from '@herald/kit';
+import type pg from 'pg';
+import { followLog, type Follower } from './live.js';
+import { checkCheckpointsBehindLog, isUnsafeLog } from './log-guard.js';
 import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
 import { createProjections } from './projections/list.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
 import { startOutboxRelay } from './outbox/relay.js';
+import { describeStuck } from './stuck.js';
 import type { ProjectorConfig } from './settings.js';
 
 export interface Projector {
@@ -22,31 +24,38 @@ export interface Projector {
  * RabbitMQ, and answers health, readiness and metrics on its ops port.
  */
 export async function startProjector(config: ProjectorConfig, { logger = createLogger('projector') }: { logger?: Logger } = {}): Promise<Projector> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 6 });
   pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
   if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
   await migrateReadModels(pool);
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
+  await refuseUnsafeLog(pool, store, logger);
 
-  // The checks run only when asked, after the relay below exists; the relay's metrics go on this registry.
+  // The checks run only when asked, after the relay and follower below exist; the relay's metrics go on this registry.
+  let follower: Follower | undefined;
   const ops = createOps('projector', [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'eventstore', check: () => store.ping() },
     { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
+    { name: 'projection', check: async () => { const stuck = follower?.stuck(); if (stuck) throw new Error(describeStuck(stuck)); } },
   ]);
   const relay = startOutboxRelay({
     pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry,
     limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
   });
-  const metrics = projectorMetrics(ops.registry);
-  const follower = followLog({
+  const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
+  follower = followLog({
     store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
     projections: createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT }),
-    beforeFollowing: () => startOutboxAtHead(pool, store),
+    beforeFollowing: async () => {
+      await checkCheckpointsBehindLog(pool, store);
+      await startOutboxAtHead(pool, store);
+    },
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);
       if (events.some((e) => e.type === 'PostCreated')) relay.wake();
     },
+    onFailure: (stuck) => metrics.failed(stuck),
   });
 
   const server = createServer((req, res) => {
@@ -66,12 +75,31 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await follower.stop();
+      await follower?.stop();
       await relay.stop();
       await store.close();
       await pool.end();
     },
   };
+}
+
+/**
+ * A log whose positions no longer match the checkpoints (after a restore) stops the
+ * start, with the reason and the fix. A store that does not answer yet does not: the
+ * follower checks again before each attempt and reports itself stuck meanwhile.
+ */
+async function refuseUnsafeLog(pool: pg.Pool, store: EventStore, logger: Logger): Promise<void> {
+  try {
+    await checkCheckpointsBehindLog(pool, store);
+  } catch (error) {
+    if (!isUnsafeLog(error)) {
+      logger.warn({ err: error }, 'projector: could not compare the checkpoints with the log at start; the follower will');
+      return;
+    }
+    await store.close();
+    await pool.end();
+    throw error;
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

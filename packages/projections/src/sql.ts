@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /**
  * A statement as a projection returns it: SQL text with `$n` placeholders and their
  * values. Projections write unqualified table names; the applier sets the schema
@@ -20,7 +22,11 @@ function isList(value: SqlParam): value is readonly SqlValue[] {
   return Array.isArray(value);
 }
 
-/** A literal safe to inline (standard_conforming_strings is on since PostgreSQL 9.1). */
+/**
+ * A literal safe to inline whatever the session's settings: text goes through the
+ * driver's own escaping, which writes an E'...' string when it holds a backslash, so
+ * `standard_conforming_strings` (or a server that has it off) cannot change its meaning.
+ */
 export function literal(value: SqlParam): string {
   if (isList(value)) return value.length === 0 ? `'{}'` : `ARRAY[${value.map(literal).join(',')}]`;
   if (value === null) return 'NULL';
@@ -28,12 +34,12 @@ export function literal(value: SqlParam): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   const text = value instanceof Date ? value.toISOString() : value;
   // PostgreSQL text cannot hold NUL; jsonb in the log already refuses it, so this only guards.
-  return `'${text.replaceAll('\0', '').replaceAll("'", "''")}'`;
+  return pg.escapeLiteral(text.replaceAll('\0', ''));
 }
 
 /** An identifier (schema name) safe to inline. */
 export function identifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  return pg.escapeIdentifier(name);
 }
 
 /**

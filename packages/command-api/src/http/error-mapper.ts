@@ -24,7 +24,9 @@ function statusOf(error: unknown): number | undefined {
 export function toHeraldError(error: unknown): HeraldError {
   if (error instanceof HeraldError) return error;
   if (error instanceof EventStoreUnavailableError) return new HeraldError('event_store_unavailable', undefined, 1, { cause: error });
-  // Input the HTTP validation let through but the store refused (say, an event over its size limit).
+  // Input the HTTP validation let through but the store refused: over its size limit (either
+  // adapter's: PostgreSQL's per event, EventStoreDB's per append), or otherwise invalid.
+  if (error instanceof EventStoreInputError && error.code === 'event_too_large') return new HeraldError('event_too_large', undefined, undefined, { cause: error });
   if (error instanceof EventStoreInputError) return new HeraldError('invalid_input', undefined, undefined, { cause: error });
   const status = statusOf(error);
   const name = status === undefined ? undefined : libraryStatuses[status];

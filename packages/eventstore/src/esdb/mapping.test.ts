@@ -1,4 +1,7 @@
-import { WrongExpectedVersionError as DriverWrongExpectedVersionError, StreamNotFoundError as DriverStreamNotFoundError, type AllStreamResolvedEvent } from '@eventstore/db-client';
+import {
+  MaxAppendSizeExceededError, WrongExpectedVersionError as DriverWrongExpectedVersionError, StreamNotFoundError as DriverStreamNotFoundError,
+  type AllStreamResolvedEvent,
+} from '@eventstore/db-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventStoreInputError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
@@ -45,6 +48,39 @@ test('system events and unwanted events are dropped', () => {
   assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostDeleted'] }), undefined);
   assert.is(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { streamPrefixes: ['user-'] }), undefined);
   assert.ok(toRecordedEvent(resolved('post-1', 'PostCreated', 0n), { eventTypes: ['PostCreated'], streamPrefixes: ['post-'] }));
+});
+
+/** An event another client wrote as bytes (application/octet-stream), as the driver hands it out. */
+function binary(data: Uint8Array, metadata: Uint8Array | undefined): AllStreamResolvedEvent {
+  return {
+    event: {
+      streamId: 'post-1', id: 'f3b6a6a2-3b8b-4d0a-9d4e-1c2b3a4d5e70', type: 'PostCreated', revision: 3n, isJson: false,
+      created: new Date(0), data, metadata, position: { commit: 400n, prepare: 390n },
+    },
+  };
+}
+
+test('an event whose data is not JSON is handed on with null data, not thrown (the subscription resubscribed at it for ever)', () => {
+  const bytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x7b]);
+  const event = toRecordedEvent(binary(bytes, new TextEncoder().encode('not json either')));
+  assert.ok(event, 'handed on, for the projector to skip');
+  assert.equal([event?.id, event?.type, event?.revision, event?.data, event?.metadata], ['f3b6a6a2-3b8b-4d0a-9d4e-1c2b3a4d5e70', 'PostCreated', 3n, null, null]);
+  assert.is(event?.position, `${(400).toString(16).padStart(16, '0')}-${(390).toString(16).padStart(16, '0')}`);
+});
+
+test('bytes that hold JSON read as JSON whatever the content type said', () => {
+  const event = toRecordedEvent(binary(new TextEncoder().encode('{"postId":"p"}'), new TextEncoder().encode('{"schemaVersion":1}')));
+  assert.equal([event?.data, event?.metadata], [{ postId: 'p' }, { schemaVersion: 1 }]);
+});
+
+test('an append over the server\'s size limit is the port\'s event_too_large (a 4xx), not unavailable (503)', () => {
+  for (const driver of [new MaxAppendSizeExceededError(undefined, 1_048_576), MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576)]) {
+    const error = translateError(driver, 'appending to post-1', 'post-1', 'no_stream');
+    assert.instance(error, EventStoreInputError);
+    assert.is(error.code, 'event_too_large');
+    assert.match(error.message, /1048576 bytes/);
+    assert.not.instance(error, MaxAppendSizeExceededError);
+  }
 });
 
 test('a malformed connection string is refused as bad input, not a driver error', () => {

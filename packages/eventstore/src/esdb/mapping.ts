@@ -1,17 +1,22 @@
 import {
-  excludeSystemEvents, eventTypeFilter, streamNameFilter, WrongExpectedVersionError as DriverWrongExpectedVersionError,
+  excludeSystemEvents, eventTypeFilter, MaxAppendSizeExceededError, streamNameFilter, WrongExpectedVersionError as DriverWrongExpectedVersionError,
   StreamNotFoundError as DriverStreamNotFoundError, type AllStreamResolvedEvent, type EventData, type Filter,
   type JSONType, type Position as DriverPosition, type ResolvedEvent,
 } from '@eventstore/db-client';
-import { EventStoreError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
+import { EventStoreError, EventStoreInputError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
 import type { ActualRevision, EventFilter, ExpectedRevision, JsonValue, Position, RecordedEvent } from '../port.js';
-import { encodePosition } from '../position.js';
+import { decodePosition, encodePosition } from '../position.js';
 import { matchesFilter, type SerialisedEvent } from '../validation.js';
 
 const encoder = new TextEncoder();
 
 export function toPortPosition(position: DriverPosition): Position {
   return encodePosition(BigInt(position.commit), BigInt(position.prepare));
+}
+
+export function toDriverPosition(position: Position): DriverPosition {
+  const { high, low } = decodePosition(position);
+  return { commit: high, prepare: low };
 }
 
 /** Data goes as JSON; metadata as the JSON bytes already checked, so `null` and `0` survive. */
@@ -29,9 +34,26 @@ function isSystem(event: { readonly streamId: string; readonly type: string }): 
   return event.streamId.startsWith('$') || event.type.startsWith('$');
 }
 
+/**
+ * Data or metadata as JSON. Another client may have written bytes that are not JSON
+ * (any content type): they read as null, so the event is still handed on and the
+ * projector skips it as unreadable, instead of this throwing, which made a
+ * subscription resubscribe at the same event for ever.
+ */
 function json(value: unknown): JsonValue {
-  if (value instanceof Uint8Array) return JSON.parse(Buffer.from(value).toString('utf8')) as JsonValue;
+  if (value instanceof Uint8Array) {
+    try {
+      return JSON.parse(Buffer.from(value).toString('utf8')) as JsonValue;
+    } catch {
+      return null;
+    }
+  }
   return value === undefined ? null : (value as JsonValue);
+}
+
+/** Whether an event's data was bytes that do not read as JSON (handed on as null data). */
+export function unreadableData(resolved: ResolvedEvent | AllStreamResolvedEvent, event: RecordedEvent): boolean {
+  return event.data === null && resolved.event?.data instanceof Uint8Array;
 }
 
 /**
@@ -78,6 +100,10 @@ export function translateError(error: unknown, doing: string, stream?: string, e
     return new WrongExpectedVersionError(stream, expected, actualRevision(error.actualVersion));
   }
   if (error instanceof DriverStreamNotFoundError && stream !== undefined) return new StreamNotFoundError(stream);
+  // Bad input, not an outage: retrying the same append can never succeed.
+  if (error instanceof MaxAppendSizeExceededError) {
+    return new EventStoreInputError('event_too_large', `the events exceed EventStoreDB's largest append (${error.maxAppendSize} bytes) while ${doing}`);
+  }
   const reason = error instanceof Error ? error.message : String(error);
   return new EventStoreUnavailableError(`event store (EventStoreDB) failed while ${doing}: ${reason}`, { cause: error });
 }

@@ -7,8 +7,9 @@ import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
 } from '../validation.js';
-import { toEventData, toPortPosition, toRecordedEvent, translateError } from './mapping.js';
-import { esdbSubscription, lastLogPosition, toDriverPosition } from './subscription.js';
+import { toDriverPosition, toEventData, toPortPosition, toRecordedEvent, translateError } from './mapping.js';
+import { newestWanted, readBackwards } from './newest.js';
+import { esdbSubscription, lastLogPosition } from './subscription.js';
 
 export interface EsdbEventStoreOptions {
   /** An esdb:// or esdb+discover:// connection string. */
@@ -68,9 +69,6 @@ function connect(connectionString: string): EventStoreDBClient {
   }
 }
 
-/** How far back from the end headPosition looks past system events. */
-const headScan = 500;
-
 /** The event store over EventStoreDB: the adapter only translates to and from the port. */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore {
   const client = connect(options.connectionString);
@@ -127,11 +125,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
     },
     async headPosition() {
       try {
-        for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: headScan })) {
-          const event = toRecordedEvent(resolved);
-          if (event) return event.position;
-        }
-        return null;
+        return (await newestWanted(readBackwards(client), undefined)) ?? null;
       } catch (error) {
         throw translateError(error, 'reading the head of $all');
       }

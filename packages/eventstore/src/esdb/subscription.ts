@@ -1,8 +1,8 @@
-import { BACKWARDS, END, START, type AllStreamSubscription, type EventStoreDBClient, type Position as DriverPosition } from '@eventstore/db-client';
+import { BACKWARDS, END, START, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
 import type { Logger } from '@herald/kit';
 import type { EventFilter, Position, RecordedEvent, StartFrom, SubscribeOptions, Subscription } from '../port.js';
-import { decodePosition } from '../position.js';
-import { serverFilter, toPortPosition, toRecordedEvent } from './mapping.js';
+import { serverFilter, toDriverPosition, toPortPosition, toRecordedEvent, unreadableData } from './mapping.js';
+import { newestWanted, readBackwards } from './newest.js';
 
 export interface EsdbSubscriptionDeps {
   readonly client: EventStoreDBClient;
@@ -12,12 +12,12 @@ export interface EsdbSubscriptionDeps {
 }
 
 const resubscribeDelayMs = 1000;
-const newestScan = 50;
-
-export function toDriverPosition(position: Position): DriverPosition {
-  const { high, low } = decodePosition(position);
-  return { commit: high, prepare: low };
-}
+/**
+ * How far back the watchdog looks for a wanted event beyond the last one delivered: far
+ * enough for any burst of unwanted events between two looks, and bounded, since it looks
+ * every half interval for as long as the subscription waits.
+ */
+const watchdogScan = { pageSize: 500, maxEvents: 10_000 };
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -40,15 +40,6 @@ export async function lastLogPosition(client: EventStoreDBClient): Promise<Posit
   return 'start';
 }
 
-/** The newest event this subscription wants, looking back a little way from the end. */
-async function newestWanted(client: EventStoreDBClient, filter: EventFilter | undefined): Promise<Position | undefined> {
-  for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: newestScan })) {
-    const event = toRecordedEvent(resolved, filter);
-    if (event) return event.position;
-  }
-  return undefined;
-}
-
 interface FollowState {
   /** The last position delivered: where a resubscription starts. */
   last: Position | 'start';
@@ -58,7 +49,9 @@ interface FollowState {
 }
 
 /** Hands out one gRPC subscription's events, skipping any at or before the last delivered. */
-async function* deliver(subscription: AllStreamSubscription, state: FollowState, filter: EventFilter | undefined, signal: AbortSignal): AsyncGenerator<RecordedEvent> {
+async function* deliver(
+  subscription: AllStreamSubscription, state: FollowState, filter: EventFilter | undefined, signal: AbortSignal, logger: Logger | undefined,
+): AsyncGenerator<RecordedEvent> {
   const iterator = subscription[Symbol.asyncIterator]();
   for (;;) {
     state.waitingSince = Date.now();
@@ -67,6 +60,9 @@ async function* deliver(subscription: AllStreamSubscription, state: FollowState,
     if (next.done || signal.aborted) return;
     const event = toRecordedEvent(next.value, filter);
     if (!event || (state.last !== 'start' && event.position <= state.last)) continue;
+    if (unreadableData(next.value, event)) {
+      logger?.warn({ eventId: event.id, stream: event.streamId, type: event.type, position: event.position }, 'eventstore: event data is not JSON; handed on with null data');
+    }
     state.last = event.position;
     yield event;
   }
@@ -80,7 +76,7 @@ async function* deliver(subscription: AllStreamSubscription, state: FollowState,
 function watchForSilence(deps: EsdbSubscriptionDeps, filter: EventFilter | undefined, state: FollowState): () => void {
   const timer = setInterval(() => {
     if (state.waitingSince === undefined || Date.now() - state.waitingSince < deps.watchdogIntervalMs) return;
-    newestWanted(deps.client, filter)
+    newestWanted(readBackwards(deps.client), filter, { ...watchdogScan, after: state.last === 'start' ? undefined : state.last })
       .then((newest) => {
         if (newest && (state.last === 'start' || newest > state.last) && state.waitingSince !== undefined) {
           deps.logger?.warn({ last: state.last, newest }, 'eventstore: subscription silent while events wait; resubscribing');
@@ -118,7 +114,7 @@ export function esdbSubscription(deps: EsdbSubscriptionDeps, options: SubscribeO
         });
         current = state.current = subscription;
         try {
-          yield* deliver(subscription, state, options.filter, abort.signal);
+          yield* deliver(subscription, state, options.filter, abort.signal, deps.logger);
         } catch (error) {
           if (abort.signal.aborted) return;
           deps.logger?.warn({ err: error }, 'eventstore: subscription to $all failed; resubscribing');

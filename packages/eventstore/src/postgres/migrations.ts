@@ -1,5 +1,5 @@
-import { migrate, type Migration } from '@herald/kit';
-import pg from 'pg';
+import { createPostgresPool, migrate, type Migration } from '@herald/kit';
+import type pg from 'pg';
 
 /**
  * `streams` holds each stream's last revision: the row every append to a stream locks,
@@ -39,7 +39,7 @@ export const migrationOwner = 'eventstore';
 /** Creates or upgrades the event store's tables; safe to run from several processes at once. */
 export async function migrateEventStore(target: pg.Pool | string): Promise<string[]> {
   if (typeof target !== 'string') return migrate(target, migrationOwner, eventStoreMigrations);
-  const pool = new pg.Pool({ connectionString: target, max: 1 });
+  const pool = createPostgresPool({ connectionString: target, max: 1 });
   try {
     return await migrate(pool, migrationOwner, eventStoreMigrations);
   } finally {

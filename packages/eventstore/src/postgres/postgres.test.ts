@@ -29,6 +29,11 @@ test.after(async () => {
   await database?.drop();
 });
 
+test('the store\'s sessions may sit idle inside a transaction for 15 s at most (one left open would stall every subscriber)', async () => {
+  const { rows } = await opened.pool.query<{ idle_in_transaction_session_timeout: string }>('SHOW idle_in_transaction_session_timeout');
+  assert.is(rows[0]?.idle_in_transaction_session_timeout, '15s');
+});
+
 test('migrating again, even from two processes at once, changes nothing', async () => {
   assert.equal(await migrateEventStore(database.url), []);
 });

@@ -1,12 +1,13 @@
-import type { Logger } from '@herald/kit';
+import { createPostgresPool, type Logger } from '@herald/kit';
 import { openSubscriptions } from '../open-subscriptions.js';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../port.js';
 import {
   checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
 } from '../validation.js';
 import { appendEvents } from './append.js';
+import { checkLogTransactions } from './cluster.js';
 import { translateDriverError, type Queryable } from './driver.js';
 import { endOfLog, headPosition } from './head.js';
 import { readAllEvents } from './read-all.js';
@@ -48,18 +49,36 @@ async function guarded<T>(doing: string, work: () => Promise<T>): Promise<T> {
 }
 
 export function openPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStoreInternals {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  const pool = createPostgresPool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'eventstore: idle PostgreSQL connection failed'));
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const wakeup = new Wakeup(options.databaseUrl, options.logger);
   const subscriptions = openSubscriptions();
   let closed = false;
+  let checked: Promise<void> | undefined;
+
+  /** The log's transaction ids are this cluster's (checked once, then trusted), or nothing is read or appended. */
+  function logIsSafe(): Promise<void> {
+    checked ??= checkLogTransactions(pool).catch((error: unknown) => {
+      checked = undefined;
+      throw error;
+    });
+    return checked;
+  }
+
+  /** A read or write of the log, once logIsSafe. */
+  function onLog<T>(doing: string, work: () => Promise<T>): Promise<T> {
+    return guarded(doing, async () => {
+      await logIsSafe();
+      return work();
+    });
+  }
 
   function appendWithin(db: Queryable, stream: string, events: readonly NewEvent[], appendOptions?: AppendOptions): Promise<AppendResult> {
     const name = checkStreamName(stream);
     const expected = checkExpectedRevision(appendOptions);
     const serialised = serialiseEvents(events, maxEventBytes);
-    return guarded(`appending to ${name}`, () => appendEvents(db, name, serialised, expected));
+    return onLog(`appending to ${name}`, () => appendEvents(db, name, serialised, expected));
   }
 
   const store: EventStore = {
@@ -77,15 +96,15 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       const from = checkStartFrom(readOptions.from ?? 'start');
       const maxCount = checkMaxCount(readOptions.maxCount, false) ?? 1;
       const filter = checkFilter(readOptions.filter);
-      return guarded('reading the log', () => readAllEvents(pool, from, maxCount, filter));
+      return onLog('reading the log', () => readAllEvents(pool, from, maxCount, filter));
     },
     subscribeToAll(subscribeOptions) {
       const from = checkStartFrom(subscribeOptions.from);
       const filter = checkFilter(subscribeOptions.filter);
       const subscription = pollingSubscription(
         {
-          readAll: (at, maxCount, f) => guarded('reading the log', () => readAllEvents(pool, at, maxCount, f)),
-          endOfLog: () => guarded('reading the end of the log', () => endOfLog(pool)),
+          readAll: (at, maxCount, f) => onLog('reading the log', () => readAllEvents(pool, at, maxCount, f)),
+          endOfLog: () => onLog('reading the end of the log', () => endOfLog(pool)),
           wakeup,
           batchSize: options.subscriptionBatchSize ?? 1000,
           pollIntervalMs: options.pollIntervalMs ?? 250,
@@ -94,9 +113,10 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       );
       return subscriptions.track(subscription);
     },
-    headPosition: () => guarded('reading the head position', () => headPosition(pool)),
+    headPosition: () => onLog('reading the head position', () => headPosition(pool)),
     async ping() {
-      await guarded('pinging', () => pool.query('SELECT 1'));
+      // Every time, not once: readiness says so while the log is unsafe.
+      await guarded('pinging', () => checkLogTransactions(pool));
     },
     async close() {
       if (closed) return;

@@ -1,4 +1,4 @@
-import type { Logger } from '@herald/kit';
+import { idleInTransactionTimeoutMs, type Logger } from '@herald/kit';
 import pg from 'pg';
 
 export const appendedChannel = 'eventstore_appended';
@@ -111,7 +111,7 @@ export class Wakeup {
 
   private listen(): void {
     if (this.listening || this.closed) return;
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, idle_in_transaction_session_timeout: idleInTransactionTimeoutMs });
     this.listener = client;
     client.on('notification', () => this.bump());
     client.on('error', (error) => this.lost(client, error));

@@ -1,7 +1,7 @@
 import type { EventStore, Position } from '@herald/eventstore';
 import type pg from 'pg';
 import { runConsumer } from '../consumer.js';
-import { freshSchemaSql, loggedSql } from '../migrate.js';
+import { freshSchemaSql } from '../migrate.js';
 import { rebuildSet } from '../projections/list.js';
 import type { Projection } from '../projection.js';
 import { buildSchema, liveLockKey } from '../schema.js';
@@ -79,7 +79,6 @@ async function buildAndSwap(
     },
   });
   await catchUp();
-  await pool.query(loggedSql(buildSchema, plan.built));
   await session.query(`SELECT pg_advisory_lock(${liveLockKey})`);
   await catchUp();
   await swapIn(session, plan.built);

@@ -101,6 +101,24 @@ test('a rebuild of everything gives the same tables as live projection, and noti
   assert.is(await outboxRows(), notifications, 'history sends no notifications');
 });
 
+test('a rebuild builds its tables logged from the start: no SET LOGGED rewrite holds a transaction open (which stalled every subscriber of the cluster)', async () => {
+  const persistence: string[][] = [];
+  const plan = await planRebuild(store, { projections, names: ['feeds'], batchSize: 20 });
+  const seen: Promise<void>[] = [];
+  await rebuild(pool, store, plan, 20, () => {
+    seen.push(pool.query<{ persistence: string }>(
+      `SELECT relname || ':' || relpersistence::text AS persistence FROM pg_class
+       WHERE relnamespace = 'read_models_build'::regnamespace AND relkind = 'r' ORDER BY relname`,
+    ).then(({ rows }) => void persistence.push(rows.map((r) => r.persistence))));
+    seen.at(-1)?.catch(() => undefined);
+  });
+  await Promise.all(seen);
+  assert.ok(persistence.length > 1, 'looked during the build');
+  for (const tables of persistence) {
+    assert.equal(tables, ['feed:p', 'friendships:p', 'posts:p', 'projection_checkpoints:p'], 'permanent (p), not unlogged (u)');
+  }
+});
+
 test('queries keep answering, with the live data, while a rebuild runs', async () => {
   const reader = users[0] as string;
   const before = await queries.getFeed(reader, 0, 50);
