@@ -83,11 +83,14 @@ async function postIn(page: Page, text: string): Promise<void> {
 }
 
 /** Logs in from the signed-out page by typing a name and picking the person. */
-async function logInByName(page: Page, name: string, fullName: string, secret = password): Promise<void> {
+async function logInByName(page: Page, name: string, fullName: string, secret = password, shot?: string): Promise<void> {
   const form = page.locator('#login-form');
   if (await page.locator('#login-chosen').isVisible()) await form.getByRole('button', { name: 'Not you?' }).click();
   await form.getByLabel('Your name or user id').fill(name);
-  await form.locator('#login-matches .person', { hasText: fullName }).getByRole('button', { name: 'This is me' }).click();
+  const match = form.locator('#login-matches .person', { hasText: fullName });
+  await match.waitFor();
+  if (shot) await screenshot(page, shot);
+  await match.getByRole('button', { name: 'This is me' }).click();
   await form.locator('#login-chosen', { hasText: fullName }).waitFor();
   await form.getByLabel('Password').fill(secret);
   await form.getByRole('button', { name: 'Log in' }).click();
@@ -214,7 +217,7 @@ if (missing) {
     // A new browser (no storage at all): log in by name, and the posts are there.
     const elsewhere = await openPage('Ben elsewhere');
     assert.ok(await elsewhere.locator('#login-who').isVisible(), 'a new browser asks who you are');
-    await logInByName(elsewhere, 'Okafor', 'Ben Okafor');
+    await logInByName(elsewhere, 'Okafor', 'Ben Okafor', password, 'web-login-by-name');
     await elsewhere.locator('#me-name', { hasText: 'Ben Okafor' }).waitFor();
     const mine = elsewhere.locator('#my-posts .post');
     await mine.first().waitFor();
@@ -289,7 +292,7 @@ if (missing) {
     const overflow = () => phonePage.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     assert.is(await overflow(), 0, 'the signed-out page fits');
     await screenshot(phonePage, 'web-phone-signed-out');
-    await logInByName(phonePage, 'Ada Love', 'Ada Lovelace');
+    await logInByName(phonePage, 'Ada Love', 'Ada Lovelace', password, 'web-phone-login-by-name');
     await phonePage.locator('#me-name', { hasText: 'Ada Lovelace' }).waitFor();
     const friendsTab = phonePage.locator('.tabs').getByRole('button', { name: 'Friends' });
     await friendsTab.waitFor();
