@@ -5,8 +5,10 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
+comma := ,
 
 PNPM_VERSION := 12.4.2
+export PNPM_VERSION
 # The whole test run's bound (scripts/run-tests.mjs stops at 75 min itself and still prints its summary).
 TEST_TIMEOUT ?= 80m
 ARGS ?=
@@ -16,10 +18,22 @@ MIGRATIONS := $(wildcard packages/eventstore/src/cli/migrate.ts packages/project
 # A benchmark is a bench/*.ts that writes a report; helpers it spawns (a baseline server, say) are not run.
 BENCHES := $(sort $(shell grep -l writeBenchReport $(wildcard packages/*/bench/*.ts) /dev/null 2>/dev/null))
 BENCH_TIMEOUT ?= 30m
+export BENCH_TIMEOUT
 REPLAY := $(wildcard packages/projections/src/cli/replay.ts)
 MIGRATE := $(if $(MIGRATIONS),migrate)
 
-.PHONY: help deps services test typecheck down status config-table chromium
+# Operator commands (replay, bench, migrate, up, run, typecheck, config-table) print their
+# own answer: scripts/op.mjs readies what they need quietly (pnpm install, the services,
+# migrations speak only when they fail) and runs them. A failing command's error must be
+# the last line, and make would print "make: *** [target] Error 1" under it; so the step
+# `.op-<target>` leaves the error in $(OP_ERROR) instead of failing, and the target raises
+# it with $(error): make ends with that line ("Makefile:N: *** replay: ...  Stop.") and
+# exits 2. $(raise) is expanded when the target's recipe starts, after its step ran.
+OP_ERROR := .run/op-error.$(shell echo $$PPID)
+op = node scripts/op.mjs $(1) --error-file $(OP_ERROR) $(if $(2),--setup $(2)) -- $(3)
+raise = $(if $(wildcard $(OP_ERROR)),$(error $(file < $(OP_ERROR))$(shell rm -f $(OP_ERROR))))
+
+.PHONY: help deps services test typecheck down status config-table chromium .op-typecheck .op-config-table
 
 help::
 	@echo 'make test        install what is missing, ready the services, run every test (ARGS=<file filter>)'
@@ -43,19 +57,23 @@ chromium:
 	  { $$sudo apt-get install -y -qq chromium </dev/null || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium </dev/null; }; } \
 	  || echo 'chromium: could not be installed; the browser test will skip'; }
 
-# Setup failures still end with the summary line CI reads.
+# Setup speaks only when it fails; its failures still end with the summary line CI reads.
 test:
 	@$(MAKE) chromium || true
-	@$(MAKE) deps services || { echo 'make test: could not install dependencies or ready the services (see above)'; echo '0 passed, 1 failed, 0 skipped'; exit 1; }
+	@node scripts/op.mjs test --setup deps,services || { echo '0 passed, 1 failed, 0 skipped'; exit 1; }
 	@status=0; timeout --kill-after=30s $(TEST_TIMEOUT) node scripts/run-tests.mjs $(ARGS) || status=$$?; \
 	if [ $$status -eq 124 ] || [ $$status -eq 137 ]; then echo "make test: the run did not finish within $(TEST_TIMEOUT)"; echo '0 passed, 1 failed, 0 skipped'; fi; \
 	exit $$status
 
-typecheck: deps
-	@npx tsc -p tsconfig.json --noEmit
+typecheck: .op-typecheck
+	@$(raise)
+.op-typecheck:
+	@$(call op,typecheck,deps,bash -c 'npx tsc -p tsconfig.json --noEmit && echo "typecheck: no type errors"')
 
-config-table: deps
-	@node --import tsx scripts/config-table.ts --write
+config-table: .op-config-table
+	@$(raise)
+.op-config-table:
+	@$(call op,config-table,deps,node --import tsx scripts/config-table.ts --write)
 
 down:
 	@node scripts/processes.mjs down
@@ -64,39 +82,48 @@ status:
 	@node scripts/processes.mjs status
 
 ifneq ($(MIGRATIONS),)
-.PHONY: migrate
+.PHONY: migrate .op-migrate
 help::
 	@echo 'make migrate     apply the event store and read-model migrations'
-migrate: deps services
-	@$(foreach m,$(MIGRATIONS),echo 'migrate: $(m)'; node --import tsx $(m);)
+migrate: .op-migrate
+	@$(raise)
+.op-migrate:
+	@$(call op,migrate,deps$(comma)services,bash -c '$(foreach m,$(MIGRATIONS),echo "migrate: $(m)" && node --import tsx $(m) && ) true')
 endif
 
 ifneq ($(MAINS),)
-.PHONY: run up
+.PHONY: run up .op-run-setup .op-up
 help::
 	@echo 'make run         ready everything and start every process in the foreground; Ctrl-C stops them'
 	@echo 'make up / down   the same in the background (logs and pids in .run/); also make status'
-run: deps services $(MIGRATE)
+run: .op-run-setup
+	@$(raise)
 	@exec node scripts/processes.mjs run
+.op-run-setup:
+	@$(call op,run,deps$(comma)services$(comma)migrate)
 
-up: deps services $(MIGRATE)
-	@node scripts/processes.mjs up
+up: .op-up
+	@$(raise)
+.op-up:
+	@$(call op,up,deps$(comma)services$(comma)migrate,node scripts/processes.mjs up)
 endif
 
 ifneq ($(BENCHES),)
-.PHONY: bench
+.PHONY: bench .op-bench
 help::
-	@echo 'make bench       run every packages/*/bench/*.ts, then one summary table'
-bench: deps services $(MIGRATE)
-	@failed=0; for bench in $(BENCHES); do \
-	  echo "== $$bench"; timeout --kill-after=30s $(BENCH_TIMEOUT) node --import tsx $$bench || { echo "bench: $$bench failed"; failed=1; }; \
-	done; node scripts/bench-summary.mjs; exit $$failed
+	@echo 'make bench       run every benchmark, then one summary table; ARGS=<name> runs one, ARGS=--help lists them'
+bench: .op-bench
+	@$(raise)
+.op-bench:
+	@$(call op,bench,deps$(comma)services$(comma)migrate,node scripts/bench.mjs $(ARGS))
 endif
 
 ifneq ($(REPLAY),)
-.PHONY: replay
+.PHONY: replay .op-replay
 help::
 	@echo 'make replay      rebuild read models from the log: make replay ARGS="--help"'
-replay: deps services
-	@pnpm --filter @herald/projections replay rebuild $(ARGS)
+replay: .op-replay
+	@$(raise)
+.op-replay:
+	@$(call op,replay,deps$(comma)services$(comma)migrate,node --import tsx $(REPLAY) rebuild $(ARGS))
 endif

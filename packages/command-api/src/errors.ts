@@ -19,8 +19,12 @@ export const errorTable = {
   payload_too_large: { status: 413, code: 41300, message: 'the body is too large' },
   event_too_large: { status: 413, code: 41301, message: 'the change is over the event store\'s size limit for one write; make it smaller' },
   unsupported_media_type: { status: 415, code: 41500, message: 'the body must be application/json' },
-  too_many_login_failures: { status: 429, code: 42900, message: 'too many failed logins, retry later' },
+  too_many_login_failures: { status: 429, code: 42900, message: 'too many failed logins, retry after the Retry-After seconds' },
   internal: { status: 500, code: 50000, message: 'internal error' },
+  dialogs_not_served: {
+    status: 501, code: 50100,
+    message: 'Herald does not serve dialogs: /dialog/* belongs to the dialogs part of the OTUS course (a separate service); Herald serves users, friends, posts and feeds',
+  },
   event_store_unavailable: { status: 503, code: 50300, message: 'the event store is unavailable, retry later' },
   session_store_unavailable: { status: 503, code: 50301, message: 'the session store is unavailable, retry later' },
   read_model_unavailable: { status: 503, code: 50302, message: 'the read models are unavailable, retry later' },
@@ -35,15 +39,24 @@ export type ErrorName = keyof typeof errorTable;
  * a name from the table; the HTTP status follows from it. `retryAfterSeconds` becomes
  * the Retry-After header (429, 503).
  */
+/** One field's problem in a 400 invalid_input answer. */
+export interface InputProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
 export class HeraldError extends Error {
   override readonly name = 'HeraldError';
+  /** For invalid_input: every offending field, sent as the body's `problems`. */
+  readonly problems: readonly InputProblem[] | undefined;
   constructor(
     readonly error: ErrorName,
     message: string = errorTable[error].message,
     readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; problems?: readonly InputProblem[] },
   ) {
     super(message, options);
+    this.problems = options?.problems;
   }
 
   get status(): number {

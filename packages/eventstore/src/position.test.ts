@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventStoreInputError } from './errors.js';
-import { decodePosition, encodePosition } from './position.js';
+import { decodePosition, encodePosition, parsePosition } from './position.js';
 
 const samples: [bigint, bigint][] = [
   [0n, 0n], [0n, 1n], [1n, 0n], [9n, 10n], [10n, 9n], [255n, 256n], [2n ** 32n, 5n], [2n ** 63n - 1n, 2n ** 64n - 1n], [2n ** 64n - 1n, 0n],
@@ -28,6 +28,23 @@ test('anything else is refused as invalid_position', () => {
     } catch (error) {
       assert.instance(error, EventStoreInputError);
       assert.is((error as EventStoreInputError).code, 'invalid_position');
+    }
+  }
+});
+
+test('a typed position is taken as written (blanks forgiven); anything else is refused with what a position looks like', () => {
+  const position = encodePosition(2858n, 1234n);
+  assert.is(parsePosition(position), position);
+  assert.is(parsePosition(` ${position}\n`, '--from'), position);
+  for (const bad of ['nonsense', '', '1-2', position.toUpperCase(), `${position}-0`]) {
+    try {
+      parsePosition(bad, '--from');
+      assert.unreachable(`accepted ${bad}`);
+    } catch (error) {
+      assert.instance(error, EventStoreInputError);
+      assert.is((error as EventStoreInputError).code, 'invalid_position');
+      assert.match((error as Error).message, `--from: ${JSON.stringify(bad)} is not a log position`);
+      assert.match((error as Error).message, '0000000000000b2a-00000000000004d2');
     }
   }
 });

@@ -1,8 +1,8 @@
 import type { Position } from '@herald/eventstore';
 import type pg from 'pg';
 import { readCheckpoints } from './checkpoints.js';
+import { friendsOf, getTimedPost, postsByAuthor, withTimes, type TimedPostView } from './projections/by-person.js';
 import { getFeed } from './projections/feeds.js';
-import { getPost, type PostView } from './projections/posts.js';
 import { getUser, searchUsers, type UserView } from './projections/users.js';
 import { projections } from './projections/list.js';
 import { liveSchema } from './schema.js';
@@ -11,9 +11,13 @@ export interface ReadModelQueries {
   getUser(id: string): Promise<UserView | null>;
   /** Case-insensitive prefixes of first and second name; ordered by name, then id. */
   searchUsers(firstNamePrefix: string, lastNamePrefix: string, limit: number): Promise<UserView[]>;
-  getPost(id: string): Promise<PostView | null>;
+  getPost(id: string): Promise<TimedPostView | null>;
   /** Newest first; offset and limit count posts (OTUS); only the newest 1000 are served. */
-  getFeed(readerId: string, offset: number, limit: number): Promise<PostView[]>;
+  getFeed(readerId: string, offset: number, limit: number): Promise<TimedPostView[]>;
+  /** One author's posts, newest first. */
+  listPostsByAuthor(authorId: string, offset: number, limit: number): Promise<TimedPostView[]>;
+  /** A user's friends, ordered by name. */
+  listFriends(userId: string): Promise<UserView[]>;
   /** The position every read model has reached, or null before the first event. */
   projectedPosition(): Promise<Position | null>;
   /** True once every read model has reached `position`; false after `timeoutMs`. */
@@ -47,8 +51,10 @@ export function createReadModelQueries(pool: pg.Pool): ReadModelQueries {
   return {
     getUser: (id) => getUser(pool, id),
     searchUsers: (first, last, limit) => searchUsers(pool, first, last, limit),
-    getPost: (id) => getPost(pool, id),
-    getFeed: (readerId, offset, limit) => getFeed(pool, readerId, offset, limit),
+    getPost: (id) => getTimedPost(pool, id),
+    getFeed: async (readerId, offset, limit) => withTimes(pool, await getFeed(pool, readerId, offset, limit)),
+    listPostsByAuthor: (authorId, offset, limit) => postsByAuthor(pool, authorId, offset, limit),
+    listFriends: (userId) => friendsOf(pool, userId),
     projectedPosition,
     waitForPosition,
   };

@@ -4,10 +4,13 @@
 const sessionKey = 'herald.session';
 const positionHeader = 'X-Herald-Position';
 
+/** A refused or failed request: the status, the API's error name and message, its per-field problems, Retry-After. */
 export class ApiError extends Error {
-  constructor(status, message, retryAfterSeconds = null) {
+  constructor(status, message, { retryAfterSeconds = null, error = null, problems = [] } = {}) {
     super(message);
     this.status = status;
+    this.error = error;
+    this.problems = problems;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -73,7 +76,7 @@ async function requestOnce(method, path, body) {
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.', { error: 'unreachable' });
   }
   const text = await response.text();
   let data;
@@ -85,7 +88,11 @@ async function requestOnce(method, path, body) {
   if (!response.ok) {
     if (response.status === 401 && current) onSessionEnded();
     const retryAfter = Number(response.headers.get('Retry-After'));
-    throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+    throw new ApiError(response.status, data?.message ?? `The server answered ${response.status}.`, {
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      error: typeof data?.error === 'string' ? data.error : null,
+      problems: Array.isArray(data?.problems) ? data.problems : [],
+    });
   }
   const answered = response.headers.get(positionHeader);
   if (answered) position.set(answered);
@@ -97,7 +104,11 @@ export const api = {
   login: (id, password) => request('POST', '/login', { id, password }),
   logout: () => request('POST', '/logout'),
   user: (id) => request('GET', `/user/get/${encodeURIComponent(id)}`),
+  /** Name prefixes; either may be empty (Herald's extension of /user/search). */
+  search: (firstName, lastName) => request('GET', `/user/search?${new URLSearchParams({ first_name: firstName, last_name: lastName })}`),
+  friends: () => request('GET', '/friend/list'),
   feed: (limit = 50) => request('GET', `/post/feed?offset=0&limit=${limit}`),
+  postsBy: (authorId, limit = 50) => request('GET', `/post/list?${new URLSearchParams({ author_id: authorId, offset: '0', limit: String(limit) })}`),
   post: (id) => request('GET', `/post/get/${encodeURIComponent(id)}`),
   createPost: (text) => request('POST', '/post/create', { text }),
   updatePost: (id, text) => request('PUT', '/post/update', { id, text }),

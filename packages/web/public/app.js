@@ -1,12 +1,15 @@
-// Herald's page: sign in or register, read the feed (live), write posts, add or
-// remove friends by id. Plain DOM, no framework, no build step.
+// Herald's page: log in by name or register, read the feed (live), write posts, find
+// people and add them as friends, edit or delete one's own posts. Plain DOM, no
+// framework, no build step.
 import { api, session, whenSessionEnds } from './api.js';
 import { notifierUrl, openLiveFeed } from './live.js';
+import { lastAccount, offerLastAccount, setUpLogin } from './login.js';
+import { clearProblems, humanError, showProblems } from './messages.js';
 import { myPosts } from './my-posts.js';
-import { nameOf, paintAvatar, postElement, say, shortId } from './render.js';
+import { friends, searchAsYouType, setUpPeopleSearch, showPeople } from './people.js';
+import { paintAvatar, postElement, refreshTimes, say, shortId } from './render.js';
 
 const $ = (selector) => document.querySelector(selector);
-const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let config = null;
 let live = null;
@@ -41,19 +44,28 @@ async function refreshFeed() {
     $('#feed-empty').hidden = posts.length + newer.length > 0;
     $('#feed-error').textContent = '';
   } catch (error) {
-    $('#feed-error').textContent = `The feed could not be loaded: ${error.message}`;
+    $('#feed-error').textContent = `The feed could not be loaded. ${humanError(error, 'load the feed')}`;
   }
 }
 
-/** A post pushed by the notifier: on top of the feed, once. */
+/** A post pushed by the notifier: on top of the feed, once. It was written as it arrived. */
 function showLivePost({ postId, postText, author_user_id }) {
-  const post = { id: postId, text: postText, author_user_id };
+  const post = { id: postId, text: postText, author_user_id, created_at: new Date().toISOString() };
   arrivals.push({ at: performance.now(), post });
   if (arrivals.length > 100) arrivals.shift();
   if ($('#feed').querySelector(`[data-post-id="${CSS.escape(postId)}"]`)) return;
   $('#feed').prepend(postElement(post, { live: true }));
   $('#feed-empty').hidden = true;
 }
+
+// ---- sections (tabs on a phone; side by side on a wide screen) -----------------------
+
+function showTab(name) {
+  $('#signed-in').dataset.tab = name;
+  document.querySelectorAll('.tabs [data-show]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.show === name)));
+}
+
+document.querySelectorAll('.tabs [data-show]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.show)));
 
 // ---- signing in and out -----------------------------------------------------------
 
@@ -67,12 +79,16 @@ async function showSignedIn({ userId, token }) {
   $('#signed-out').hidden = true;
   $('#signed-in').hidden = false;
   $('#account').hidden = false;
+  showTab('feed');
   $('#my-id').textContent = userId;
   $('#me-name').textContent = shortId(userId);
-  nameOf(userId).then((name) => {
+  paintAvatar($('#me-avatar'), userId, '');
+  api.user(userId).then((user) => {
+    lastAccount.set(user);
+    const name = `${user.first_name} ${user.second_name}`;
     $('#me-name').textContent = name;
     paintAvatar($('#me-avatar'), userId, name);
-  });
+  }, () => undefined);
   live = openLiveFeed(notifierUrl(config), token, {
     onPost: showLivePost,
     // Posts made while the socket was down arrive with the next feed read.
@@ -81,8 +97,8 @@ async function showSignedIn({ userId, token }) {
       if (reconnected) refreshFeed();
     },
   });
-  myPosts.show(userId);
-  await refreshFeed();
+  setUpPeopleSearch(userId);
+  await Promise.all([refreshFeed(), friends.show(), myPosts.show(userId)]);
 }
 
 async function signIn(userId, password) {
@@ -98,61 +114,92 @@ function signOut(message = '') {
   api.forgetPosition();
   arrivals.length = 0;
   $('#feed').replaceChildren();
+  friends.clear();
+  myPosts.clear();
+  $('#people-query').value = '';
   flash(message);
+  offerLastAccount();
   showSignedOut();
 }
 
 // ---- forms ------------------------------------------------------------------------
 
-function onSubmit(selector, handler) {
-  const form = $(selector);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = event.submitter;
-    form.querySelectorAll('button').forEach((b) => { b.disabled = true; });
-    say(form, '');
-    try {
-      await handler(form, Object.fromEntries(new FormData(form)), button?.value);
-    } catch (error) {
-      say(form, error.message);
-    } finally {
-      form.querySelectorAll('button').forEach((b) => { b.disabled = false; });
-    }
-  });
-}
-
-onSubmit('#login-form', async (form, { id, password }) => {
-  if (!uuidShape.test(id.trim())) throw new Error('The user id is the UUID you got when you registered.');
-  await signIn(id.trim(), password);
-  form.reset();
+setUpLogin(async (userId, password) => {
+  await signIn(userId, password);
   flash('');
 });
 
-onSubmit('#register-form', async (form, profile) => {
-  const { user_id: userId } = await api.register(profile);
-  await signIn(userId, profile.password);
-  form.reset();
-  flash(`Welcome! Your user id is ${userId}. Log in with it, and give it to friends so they can add you.`);
+const registerLabels = {
+  first_name: 'First name', second_name: 'Last name', birthdate: 'Birthdate', city: 'City', biography: 'About you', password: 'Password',
+};
+
+/** What the page can tell before asking the server, all at once. */
+function registrationProblems(profile) {
+  const problems = [];
+  for (const field of ['first_name', 'second_name', 'birthdate']) {
+    if (profile[field].trim() === '') problems.push({ field, message: 'is needed' });
+  }
+  if (profile.password === '') problems.push({ field: 'password', message: 'is needed' });
+  return problems;
+}
+
+$('#register-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const profile = Object.fromEntries(new FormData(form));
+  const early = registrationProblems(profile);
+  if (early.length) {
+    showProblems(form, early, registerLabels);
+    return;
+  }
+  clearProblems(form);
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    const { user_id: userId } = await api.register({ ...profile, first_name: profile.first_name.trim(), second_name: profile.second_name.trim() });
+    await signIn(userId, profile.password);
+    form.reset();
+    flash(`Welcome, ${profile.first_name.trim()}! You log in with your name and password. Find your friends under “Find people”.`);
+  } catch (error) {
+    if (error.problems?.length) showProblems(form, error.problems, registerLabels);
+    else form.querySelector('.error').textContent = humanError(error, 'create your account');
+  } finally {
+    submit.disabled = false;
+  }
 });
 
-onSubmit('#post-form', async (form, { text }) => {
-  if (text.trim() === '') throw new Error('Write something first.');
-  const postId = await api.createPost(text);
-  form.reset();
-  await myPosts.add(postId);
+$('#post-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const text = form.elements.namedItem('text').value;
+  if (text.trim() === '') {
+    say(form, 'Write something first.');
+    return;
+  }
+  say(form, '');
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    await api.createPost(text);
+    form.reset();
+    await myPosts.refresh();
+    say(form, 'Posted. Your friends see it now; it is listed under “Your posts”.', 'ok');
+  } catch (error) {
+    say(form, `Not posted. ${humanError(error, 'post this')}`);
+  } finally {
+    submit.disabled = false;
+  }
 });
 
-onSubmit('#friend-form', async (form, { friend }, action) => {
-  const friendId = friend.trim();
-  if (!uuidShape.test(friendId)) throw new Error('A user id looks like 0192f5e4-7c1a-7d3e-9b2f-1c2d3e4f5a6b.');
-  if (action === 'remove') await api.removeFriend(friendId);
-  else await api.addFriend(friendId);
-  // The command's position rides along, so this read already includes the change.
-  await refreshFeed();
-  const name = await nameOf(friendId);
-  form.reset();
-  say(form, action === 'remove' ? `${name} is no longer your friend.` : `${name} is now your friend.`, 'ok');
+$('#post-text').addEventListener('input', () => say($('#post-form'), ''));
+
+const runPeopleSearch = searchAsYouType($('#people-query'), showPeople);
+$('#people-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  runPeopleSearch();
 });
+
+friends.whenChanged(() => refreshFeed());
 
 $('#refresh').addEventListener('click', () => refreshFeed());
 
@@ -174,6 +221,9 @@ $('#copy-id').addEventListener('click', async () => {
 });
 
 whenSessionEnds(() => signOut('Your session has ended; log in again.'));
+
+// "just now" becomes "2 min ago" while the page stays open.
+setInterval(() => refreshTimes(), 30_000);
 
 async function boot() {
   config = await api.config().catch(() => null);

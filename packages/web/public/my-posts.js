@@ -1,63 +1,56 @@
-// "Your posts": what this tab's user wrote here, to edit or delete. The feed holds
-// friends' posts only, so one's own posts are listed from the ids this tab created.
+// "Your posts": the signed-in user's own posts, read from the server (GET /post/list),
+// so they show in any tab and after any login, each with Edit and Delete. A failed edit
+// or delete says so on a line of its own under the post; the post's text stays.
 import { api } from './api.js';
-import { postElement } from './render.js';
+import { humanError } from './messages.js';
+import { button, postElement } from './render.js';
 
 const list = () => document.querySelector('#my-posts');
 const empty = () => document.querySelector('#my-posts-empty');
-let storageKey = null;
+const failure = () => document.querySelector('#my-posts-error');
+let author = null;
 
-function storedIds() {
-  try {
-    const ids = JSON.parse(sessionStorage.getItem(storageKey) ?? '[]');
-    return Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
+/** The line under a post that says what went wrong with it; empty hides it. */
+function problem(item, text) {
+  const line = item.querySelector('.post-error');
+  line.textContent = text;
 }
 
-function store(ids) {
-  sessionStorage.setItem(storageKey, JSON.stringify(ids.slice(0, 20)));
-}
-
-function forget(postId) {
-  store(storedIds().filter((id) => id !== postId));
-  list().querySelector(`[data-post-id="${CSS.escape(postId)}"]`)?.remove();
+function forget(item) {
+  item.remove();
   empty().hidden = list().children.length > 0;
 }
 
-function button(label, onClick, kind = 'ghost small') {
-  const element = document.createElement('button');
-  element.type = 'button';
-  element.className = kind;
-  element.textContent = label;
-  element.addEventListener('click', onClick);
-  return element;
-}
-
-/** An inline editor in place of the text: Save sends PUT /post/update, Cancel restores. */
+/** An inline editor under the text: Save sends PUT /post/update, Cancel puts everything back. */
 function edit(item, post) {
   const text = item.querySelector('.text');
   const actions = item.querySelector('.actions');
   const area = document.createElement('textarea');
   area.value = post.text;
   area.rows = 3;
+  area.setAttribute('aria-label', 'Edit your post');
   const restore = () => {
     area.remove();
     text.hidden = false;
+    problem(item, '');
     actions.replaceChildren(...postActions(item, post));
   };
   const save = async () => {
+    if (area.value.trim() === '') {
+      problem(item, 'A post needs some text. To remove it, use Delete.');
+      return;
+    }
     try {
       await api.updatePost(post.id, area.value);
-      post.text = area.value;
-      text.textContent = post.text;
-      restore();
     } catch (error) {
-      text.hidden = false;
-      text.textContent = `Not saved: ${error.message}`;
+      problem(item, `Not saved. ${humanError(error, 'save this post')}`);
+      return;
     }
+    post.text = area.value;
+    text.textContent = post.text;
+    restore();
   };
+  problem(item, '');
   text.hidden = true;
   text.after(area);
   actions.replaceChildren(button('Save', save, 'small'), button('Cancel', restore));
@@ -68,9 +61,17 @@ function postActions(item, post) {
   return [
     button('Edit', () => edit(item, post)),
     button('Delete', async () => {
-      await api.deletePost(post.id);
-      forget(post.id);
-    }),
+      try {
+        await api.deletePost(post.id);
+      } catch (error) {
+        // Already gone (deleted in another tab) is what Delete wanted.
+        if (error.error !== 'post_not_found') {
+          problem(item, `Not deleted. ${humanError(error, 'delete this post')}`);
+          return;
+        }
+      }
+      forget(item);
+    }, 'ghost small danger'),
   ];
 }
 
@@ -78,33 +79,34 @@ function render(post) {
   const item = postElement(post);
   const actions = document.createElement('div');
   actions.className = 'actions';
-  item.append(actions);
+  const error = document.createElement('p');
+  error.className = 'post-error';
+  error.setAttribute('role', 'alert');
+  item.append(actions, error);
   actions.replaceChildren(...postActions(item, post));
   return item;
 }
 
-/** Reads a post from the read model (the last command's position makes it there already). */
-async function load(postId) {
-  try {
-    return await api.post(postId);
-  } catch (error) {
-    if (error.status === 404) forget(postId);
-    return null;
-  }
-}
-
 export const myPosts = {
+  /** Reads the user's posts, newest first. */
   async show(userId) {
-    storageKey = `herald.posts.${userId}`;
-    list().replaceChildren();
-    const posts = (await Promise.all(storedIds().map(load))).filter(Boolean);
-    list().replaceChildren(...posts.map(render));
-    empty().hidden = posts.length > 0;
+    author = userId;
+    try {
+      const posts = await api.postsBy(userId);
+      if (author !== userId) return;
+      list().replaceChildren(...posts.map(render));
+      empty().hidden = posts.length > 0;
+      failure().textContent = '';
+    } catch (error) {
+      failure().textContent = humanError(error, 'load your posts');
+    }
   },
-  async add(postId) {
-    store([postId, ...storedIds()]);
-    const post = await load(postId);
-    if (post) list().prepend(render(post));
-    empty().hidden = list().children.length > 0;
+  /** After a new post: read the list again (the post's position makes it there already). */
+  async refresh() {
+    if (author) await myPosts.show(author);
+  },
+  clear() {
+    author = null;
+    list().replaceChildren();
   },
 };

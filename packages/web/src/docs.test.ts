@@ -1,8 +1,8 @@
 // docs/ checked against the code it describes: a setting, error, close code, metric
 // or event added or changed in code without its page fails here, naming what to fix.
 // (The packages are read by path: they depend on this one, not the other way round.)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -82,6 +82,62 @@ test('every metric the docs name is one a process exports', () => {
   }
   assert.ok(named.size > 10, 'the docs name the metrics');
   assert.equal([...named].filter((metric) => !code.includes(`'${metric}'`)), []);
+});
+
+/** The README and every page under docs/ (docs/reference/ included), as paths from the root. */
+function pages(): string[] {
+  const found = ['README.md'];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(join(root, dir))) {
+      const path = join(dir, name);
+      if (statSync(join(root, path)).isDirectory()) walk(path);
+      else if (name.endsWith('.md')) found.push(path);
+    }
+  };
+  walk('docs');
+  return found;
+}
+
+/** Markdown text without its fenced code blocks (their brackets are code, not links). */
+const prose = (text: string) => text.replace(/^```[\s\S]*?^```/gm, '');
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
+function anchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[`*_]/g, '').replace(/[^\p{L}\p{N} -]/gu, '').replace(/ /g, '-');
+}
+
+function anchorsOf(file: string): Set<string> {
+  const headings = prose(readFileSync(join(root, file), 'utf8')).split('\n').filter((line) => /^#{1,6} /.test(line));
+  return new Set(headings.map((line) => anchor(line.replace(/^#+ /, ''))));
+}
+
+test('every relative link in README.md and docs/ resolves inside the repository, anchors included', () => {
+  const broken: string[] = [];
+  let checked = 0;
+  for (const page of pages()) {
+    for (const match of prose(readFileSync(join(root, page), 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = match[1]!;
+      if (/^[a-z]+:/i.test(target)) continue;
+      checked += 1;
+      const [path = '', fragment] = target.split('#');
+      const file = path === '' ? join(root, page) : join(root, dirname(page), path);
+      if (relative(root, file).startsWith('..')) broken.push(`${page}: ${target} leaves the repository`);
+      else if (!existsSync(file)) broken.push(`${page}: ${target} does not exist`);
+      else if (fragment && (!file.endsWith('.md') || !anchorsOf(relative(root, file)).has(fragment))) broken.push(`${page}: ${target} has no heading #${fragment}`);
+    }
+  }
+  assert.ok(checked > 10, `the docs link to each other (${checked} links)`);
+  assert.equal(broken, []);
+});
+
+test('no doc points at files outside the repository', () => {
+  const outside = pages().filter((page) => /\/work\/|shared\/reference/.test(readFileSync(join(root, page), 'utf8')));
+  assert.equal(outside, []);
+});
+
+test("the OTUS documents are kept in docs/reference, and the README names where they are", () => {
+  for (const file of ['openapi-otus.json', 'asyncapi-otus.json']) assert.ok(existsSync(join(root, 'docs/reference', file)), file);
+  assert.match(readFileSync(join(root, 'README.md'), 'utf8'), 'docs/reference/');
 });
 
 test.run();

@@ -8,6 +8,7 @@ import type { HeraldState } from './context.js';
 import { errorMapper } from './error-mapper.js';
 import { httpMetrics } from './metrics.js';
 import { requestId } from './request-id.js';
+import { dialogRoutes } from './routes/dialogs.js';
 import { friendRoutes } from './routes/friends.js';
 import { openApiRoute } from './routes/openapi.js';
 import { postRoutes } from './routes/posts.js';
@@ -26,6 +27,7 @@ export function createRouter(services: Services): Router<HeraldState> {
   userRoutes(router, services);
   friendRoutes(router, services);
   postRoutes(router, services);
+  dialogRoutes(router);
   openApiRoute(router);
   return router;
 }

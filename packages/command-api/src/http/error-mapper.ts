@@ -46,7 +46,8 @@ export function errorMapper(logger: Logger): Middleware<HeraldState> {
     } catch (thrown) {
       const error = toHeraldError(thrown);
       const entry = errorTable[error.error];
-      if (entry.status >= 500) {
+      // 501 is a known answer (a route Herald does not serve), not a failure to log.
+      if (entry.status >= 500 && entry.status !== 501) {
         logger.error({ err: error.cause ?? error, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, error: error.error }, 'request failed');
       }
       ctx.status = entry.status;
@@ -55,6 +56,7 @@ export function errorMapper(logger: Logger): Middleware<HeraldState> {
         request_id: ctx.state.requestId,
         code: entry.code,
         error: error.error,
+        ...(error.problems && entry.status < 500 ? { problems: error.problems } : {}),
       };
       if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       if (entry.status === 401) ctx.set('WWW-Authenticate', 'Bearer');

@@ -18,7 +18,8 @@ test.after(async () => {
 /** A 4xx with the error body naming the problem. */
 function refused(answer: Answer, status: number, mentions?: string): void {
   assert.is(answer.status, status, JSON.stringify(answer.body));
-  assert.equal(Object.keys(answer.body).sort(), ['code', 'error', 'message', 'request_id']);
+  const keys = Object.keys(answer.body).filter((k) => k !== 'problems').sort();
+  assert.equal(keys, ['code', 'error', 'message', 'request_id']);
   assert.type(answer.body.code, 'number');
   assert.is(answer.body.request_id, answer.headers.get('x-request-id'));
   if (mentions) assert.match(answer.body.message, mentions);
@@ -60,6 +61,18 @@ test('wrong types name the field', async () => {
   refused(await call(h.baseUrl, 'POST', '/post/create', { json: { text: { $gt: '' } }, token: ann.token }), 400, 'text');
   refused(await call(h.baseUrl, 'POST', '/post/create', { json: ['text'], token: ann.token }), 400);
   refused(await call(h.baseUrl, 'POST', '/login', { json: { id: ann.id, password: 12345678 } }), 400, 'password');
+});
+
+test('every problem of a body is named at once, in plain words, in the message and in problems', async () => {
+  const answer = await call(h.baseUrl, 'POST', '/user/register', { json: { first_name: '', birthdate: 'soon', password: 'short' } });
+  refused(answer, 400);
+  assert.equal(answer.body.problems, [
+    { field: 'first_name', message: 'must not be empty' },
+    { field: 'second_name', message: 'is required' },
+    { field: 'birthdate', message: 'must be a calendar date YYYY-MM-DD' },
+    { field: 'password', message: 'must be at least 8 characters' },
+  ]);
+  assert.is(answer.body.message, 'first_name: must not be empty; second_name: is required; birthdate: must be a calendar date YYYY-MM-DD; password: must be at least 8 characters');
 });
 
 test('missing fields name the field', async () => {

@@ -37,6 +37,9 @@ test.after(async () => {
   await h.close();
 });
 
+/** A post view with the OTUS fields only (Herald adds created_at). */
+const withoutTime = ({ created_at: _time, ...otus }: Record<string, unknown>) => otus;
+
 /** A query that waits for the position a command answered with: read-your-writes. */
 const readAt = (position: string | null, path: string, token?: string) =>
   call(h.baseUrl, 'GET', path, { headers: position ? { 'x-herald-position': position } : {}, ...(token ? { token } : {}) });
@@ -66,10 +69,17 @@ test('search finds users by name prefixes', async () => {
   assert.equal(none.body, []);
 });
 
-test('search requires both name parts (400 naming the missing one)', async () => {
-  const answer = await call(h.baseUrl, 'GET', '/user/search?first_name=Barb');
-  assert.is(answer.status, 400);
-  assert.match(answer.body.message, 'last_name');
+test('search takes either name part alone (Herald extension); with neither it is 400 naming them', async () => {
+  const registered = await call(h.baseUrl, 'POST', '/user/register', {
+    json: { first_name: 'Edsger', second_name: 'Dijkstra', birthdate: '1930-05-11', password: 'shortest-path' },
+  });
+  const position = registered.headers.get('x-herald-position');
+  const found = (path: string) => readAt(position, path).then((a) => a.body.map((u: { id: string }) => u.id));
+  assert.ok((await found('/user/search?first_name=edsg')).includes(registered.body.user_id), 'by first name alone');
+  assert.ok((await found('/user/search?first_name=&last_name=DIJK')).includes(registered.body.user_id), 'by last name alone');
+  const neither = await call(h.baseUrl, 'GET', '/user/search?first_name=&last_name=');
+  assert.is(neither.status, 400);
+  assert.match(neither.body.message, 'first_name, last_name or both');
 });
 
 test('a post reads back at its position; updated text shows; a deleted post is 404', async () => {
@@ -77,7 +87,8 @@ test('a post reads back at its position; updated text shows; a deleted post is 4
   const created = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'first' }, token: ann.token });
   const postId: string = created.body;
   const read = await readAt(created.headers.get('x-herald-position'), `/post/get/${postId}`);
-  assert.equal(read.body, { id: postId, text: 'first', author_user_id: ann.id });
+  assert.equal(withoutTime(read.body), { id: postId, text: 'first', author_user_id: ann.id });
+  assert.match(read.body.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'created_at: ISO 8601 UTC');
   const updated = await call(h.baseUrl, 'PUT', '/post/update', { json: { id: postId, text: 'second' }, token: ann.token });
   assert.is((await readAt(updated.headers.get('x-herald-position'), `/post/get/${postId}`)).body.text, 'second');
   const deleted = await call(h.baseUrl, 'PUT', `/post/delete/${postId}`, { token: ann.token });
@@ -93,9 +104,10 @@ test('friendship is symmetric: when Ann adds Bob, each sees the other\'s posts',
   const fromBob = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'from bob' }, token: bob.token });
   const fromAnn = await call(h.baseUrl, 'POST', '/post/create', { json: { text: 'from ann' }, token: ann.token });
   const annFeed = await readAt(fromAnn.headers.get('x-herald-position'), '/post/feed', ann.token);
-  assert.equal(annFeed.body, [{ id: fromBob.body, text: 'from bob', author_user_id: bob.id }]);
+  assert.equal(annFeed.body.map(withoutTime), [{ id: fromBob.body, text: 'from bob', author_user_id: bob.id }]);
   const bobFeed = await readAt(fromAnn.headers.get('x-herald-position'), '/post/feed', bob.token);
-  assert.equal(bobFeed.body, [{ id: fromAnn.body, text: 'from ann', author_user_id: ann.id }]);
+  assert.equal(bobFeed.body.map(withoutTime), [{ id: fromAnn.body, text: 'from ann', author_user_id: ann.id }]);
+  assert.type(bobFeed.body[0].created_at, 'string', 'feed posts carry created_at');
 });
 
 test('the feed pages with offset and limit, newest first; an unfriend empties it', async () => {
@@ -119,6 +131,40 @@ test('a position the read models do not reach in time is 503 with Retry-After, n
   assert.is(answer.status, 503);
   assert.is(answer.body.error, 'read_model_behind');
   assert.is(answer.headers.get('retry-after'), '1');
+});
+
+test("an author's posts list newest first, with times, paged; an unknown author is 404 (GET /post/list)", async () => {
+  const ann = await registeredUser(h.baseUrl);
+  let position: string | null = null;
+  for (const text of ['a', 'b', 'c']) {
+    position = (await call(h.baseUrl, 'POST', '/post/create', { json: { text }, token: ann.token })).headers.get('x-herald-position');
+  }
+  const all = await readAt(position, `/post/list?author_id=${ann.id}`);
+  assert.is(all.status, 200);
+  assert.equal(all.body.map((p: { text: string }) => p.text), ['c', 'b', 'a']);
+  assert.ok(all.body.every((p: { author_user_id: string; created_at: string }) => p.author_user_id === ann.id && p.created_at <= all.body[0].created_at));
+  assert.equal((await readAt(position, `/post/list?author_id=${ann.id}&offset=1&limit=1`)).body.map((p: { text: string }) => p.text), ['b']);
+  const unknown = await call(h.baseUrl, 'GET', `/post/list?author_id=${uuidv7()}`);
+  assert.is(unknown.status, 404);
+  assert.is(unknown.body.error, 'user_not_found');
+  const bad = await call(h.baseUrl, 'GET', '/post/list?author_id=nope');
+  assert.is(bad.status, 400);
+  assert.match(bad.body.message, 'author_id');
+});
+
+test("a user's friends list by name, from either side; it needs a token (GET /friend/list)", async () => {
+  const register = (first: string) => call(h.baseUrl, 'POST', '/user/register', {
+    json: { first_name: first, second_name: 'Tester', birthdate: '1990-01-01', password: 'long enough' },
+  }).then(async (r) => ({ id: r.body.user_id as string, token: (await call(h.baseUrl, 'POST', '/login', { json: { id: r.body.user_id, password: 'long enough' } })).body.token as string }));
+  const [zoe, amy, kim] = [await register('Zoe'), await register('Amy'), await register('Kim')];
+  await call(h.baseUrl, 'PUT', `/friend/set/${zoe.id}`, { token: kim.token });
+  const added = await call(h.baseUrl, 'PUT', `/friend/set/${amy.id}`, { token: kim.token });
+  const names = (a: { body: { first_name: string }[] }) => a.body.map((u) => u.first_name);
+  assert.equal(names(await readAt(added.headers.get('x-herald-position'), '/friend/list', kim.token)), ['Amy', 'Zoe']);
+  assert.equal(names(await readAt(added.headers.get('x-herald-position'), '/friend/list', zoe.token)), ['Kim']);
+  const removed = await call(h.baseUrl, 'PUT', `/friend/delete/${kim.id}`, { token: zoe.token });
+  assert.equal(names(await readAt(removed.headers.get('x-herald-position'), '/friend/list', kim.token)), ['Amy']);
+  assert.is((await call(h.baseUrl, 'GET', '/friend/list')).status, 401);
 });
 
 test('the feed needs a token', async () => {

@@ -3,7 +3,10 @@ import { HeraldError } from '../errors.js';
 import type { HeraldContext } from './context.js';
 
 /** What the query routes need of @herald/projections' `createReadModelQueries(pool)`. */
-export type ReadModelQueries = Pick<ProjectionQueries, 'getUser' | 'searchUsers' | 'getPost' | 'getFeed' | 'waitForPosition'>;
+export type ReadModelQueries = Pick<
+  ProjectionQueries,
+  'getUser' | 'searchUsers' | 'getPost' | 'getFeed' | 'listPostsByAuthor' | 'listFriends' | 'waitForPosition'
+>;
 
 export const positionHeader = 'X-Herald-Position';
 

@@ -27,7 +27,7 @@ export function createLoginLimiter(redis: Redis, keyPrefix: string, limits: Logi
   async function refuse(key: string): Promise<never> {
     const ttlMs = await redisCall(() => redis.pttl(key));
     const retryAfter = Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : limits.windowSeconds * 1000) / 1000));
-    throw new HeraldError('too_many_login_failures', undefined, retryAfter);
+    throw new HeraldError('too_many_login_failures', `too many failed logins; retry in ${retryAfter} s`, retryAfter);
   }
 
   async function count(key: string): Promise<void> {

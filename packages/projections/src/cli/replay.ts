@@ -1,4 +1,4 @@
-import { createEventStore, type EventStore } from '@herald/eventstore';
+import { createEventStore, parsePosition, type EventStore } from '@herald/eventstore';
 import { ConfigError, loadConfig } from '@herald/kit';
 import { Command, InvalidArgumentError } from 'commander';
 import pg from 'pg';
@@ -47,7 +47,7 @@ program
   .command('rebuild')
   .description('rebuild read models (all replayable ones when none is named) into fresh tables and swap them in')
   .argument('[projections...]', 'users, friendships, posts, feeds')
-  .option('--from <position>', 'start after this log position instead of the start of the log')
+  .option('--from <position>', 'start after this log position instead of the start of the log', (value: string) => parsePosition(value, '--from'))
   .option('--dry-run', 'print what would be done and change nothing')
   .option('--batch-size <n>', 'events per transaction', positiveInteger, 5000)
   .action(async (names: string[], options: { from?: string; dryRun?: boolean; batchSize: number }) => {

@@ -90,9 +90,11 @@ test('a post is readable; an update changes its text; a delete removes it', asyn
   const author = uuid();
   const id = uuid();
   await apply(post(id, author, 'first'));
-  assert.equal(await queries.getPost(id), { id, text: 'first', author_user_id: author });
+  const { created_at: createdAt, ...otus } = (await queries.getPost(id)) ?? { created_at: '' };
+  assert.equal(otus, { id, text: 'first', author_user_id: author });
+  assert.type(createdAt, 'string');
   await apply(recorded('PostUpdated', { postId: id, authorId: author, text: 'second' }));
-  assert.equal(await queries.getPost(id), { id, text: 'second', author_user_id: author });
+  assert.is((await queries.getPost(id))?.text, 'second');
   await apply(recorded('PostDeleted', { postId: id, authorId: author }));
   assert.is(await queries.getPost(id), null);
   assert.is(await queries.getPost('not-a-uuid'), null);

@@ -5,12 +5,13 @@ import { friendshipDecider } from '../../domain/friendship.js';
 import { handleCommand, streamExists } from '../../pipeline.js';
 import { requireUser } from '../auth.js';
 import type { HeraldContext, HeraldState } from '../context.js';
+import { awaitRequestedPosition, readModel } from '../read-side.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
 
 export function friendRoutes(router: Router<HeraldState>, services: Services): void {
-  const { store, schemas } = services;
+  const { store, schemas, readModels } = services;
 
   async function changeFriendship(ctx: HeraldContext, type: FriendshipCommand['type']): Promise<void> {
     const { userId } = requireUser(ctx);
@@ -29,4 +30,11 @@ export function friendRoutes(router: Router<HeraldState>, services: Services): v
 
   router.put('/friend/set/:user_id', (ctx) => changeFriendship(ctx, 'AddFriend'));
   router.put('/friend/delete/:user_id', (ctx) => changeFriendship(ctx, 'RemoveFriend'));
+
+  // Herald's extension: the caller's friends, as OTUS Users ordered by name.
+  router.get('/friend/list', async (ctx) => {
+    const { userId } = requireUser(ctx);
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    ctx.body = await readModel(() => readModels.listFriends(userId));
+  });
 }

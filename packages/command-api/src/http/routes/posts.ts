@@ -54,4 +54,15 @@ export function postRoutes(router: Router<HeraldState>, services: Services): voi
     await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
     ctx.body = await readModel(() => readModels.getFeed(userId, offset, limit));
   });
+
+  // Herald's extension: one author's posts, newest first (anyone may read a post by id, so anyone may list them).
+  router.get('/post/list', async (ctx) => {
+    const { author_id: authorId, offset, limit } = parse(schemas.postList, ctx.query, 'query');
+    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    const posts = await readModel(() => readModels.listPostsByAuthor(authorId, offset, limit));
+    if (posts.length === 0 && (await readModel(() => readModels.getUser(authorId))) === null) {
+      throw new HeraldError('user_not_found', `user ${authorId} not found`);
+    }
+    ctx.body = posts;
+  });
 }

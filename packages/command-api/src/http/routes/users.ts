@@ -63,6 +63,6 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
   router.get('/user/search', async (ctx) => {
     const query = parse(schemas.search, ctx.query, 'query');
     await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
-    ctx.body = await readModel(() => readModels.searchUsers(query.first_name, query.last_name, services.searchLimit));
+    ctx.body = await readModel(() => readModels.searchUsers(query.first_name ?? '', query.last_name ?? '', services.searchLimit));
   });
 }
