@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Bindings } from './bindings.js';
 import { everyPostKey } from './bus.js';
+import type { CatchUp } from './catch-up.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
+import type { HistoryReader } from './history.js';
 import type { Hub } from './hub.js';
 import type { Transport, Peer } from './transport.js';
 
@@ -15,24 +17,42 @@ export interface AdmissionOptions {
   readonly bindings: Bindings;
   readonly transport: Transport;
   readonly wss: WebSocketServer;
+  readonly catchUp: CatchUp;
+  readonly history: HistoryReader;
+  readonly lastSeen: () => string | undefined;
   readonly isStopping: () => boolean;
+}
+
+/** The cursor a client resumes from: `since` in the query, or the `X-Herald-Since` header. */
+export function sinceOf(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['x-herald-since'];
+  return url.searchParams.get('since') ?? (typeof header === 'string' ? header : undefined);
 }
 
 /**
  * Completes an authenticated upgrade: a place in the hub, the queue's binding to the
  * posts exchange, then the socket. Waiting for the binding means that once a client's
  * socket is open, a post made after that moment reaches it: the post is routed to this
- * queue, and finds the peer in the hub when it is taken from it. Returns the refusal to
- * answer instead, if any.
+ * queue, and finds the peer in the hub when it is taken from it. A client that sends
+ * `since` first gets what it missed (see CatchUp), its live posts held from the moment it
+ * joins the hub. Returns the refusal to answer instead, if any.
  */
-export function createAdmission({ hub, bindings, transport, wss, isStopping }: AdmissionOptions) {
-  return async function admit(userId: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Refusal | undefined> {
-    const peer: Peer = { userId, socket: undefined, alive: true, closeTimer: undefined };
+export function createAdmission({ hub, bindings, transport, wss, catchUp, history, lastSeen, isStopping }: AdmissionOptions) {
+  return async function admit(userId: string, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined): Promise<Refusal | undefined> {
+    const peer: Peer = { userId, socket: undefined, alive: true, closeTimer: undefined, cursor: undefined, pending: undefined };
     const admitted = hub.add(userId, peer);
+    let opened: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => (opened = resolve));
     // Leaving the hub follows the TCP socket, whatever ends it (handshake error, close, cut).
+    socket.on('close', () => {
+      hub.remove(peer);
+      opened();
+    });
     if (admitted) {
-      socket.on('close', () => hub.remove(peer));
+      if (since !== undefined) void catchUp.run(peer, { since, tell: true, after: open });
       await bindings.whenBound(everyPostKey, bindWaitMs);
+      // Without `since`, the live stream starts here: what this process has taken from the bus is before it.
+      if (since === undefined) peer.cursor = lastSeen() ?? await history.newest(userId);
     }
     if (socket.destroyed) return undefined;
     if (isStopping()) {
@@ -42,6 +62,7 @@ export function createAdmission({ hub, bindings, transport, wss, isStopping }: A
     wss.handleUpgrade(req, socket, head, (ws) => {
       transport.attach(peer, ws);
       if (!admitted) transport.close(peer, closeCodes.tooManySockets);
+      opened();
     });
     return undefined;
   };

@@ -34,3 +34,13 @@ export type CloseCode = (typeof closeCodes)[keyof typeof closeCodes];
  * close frame (it would not read one), so the client sees 1006 (abnormal closure).
  */
 export const heartbeatTimeoutCloseCode = 1006;
+
+/**
+ * The control frame a client that resumed (`since`) gets when its gap cannot be recovered
+ * whole: it reloads its feed over HTTP; live posts follow on the same socket.
+ */
+export const resumeFailures = {
+  cursor_unknown: 'the cursor is not one Herald gave out; reload the feed',
+  cursor_too_old: 'notifications after this cursor are no longer all kept; reload the feed',
+  history_unavailable: 'the notification history cannot be read right now; reload the feed',
+} as const;

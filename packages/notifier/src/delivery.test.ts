@@ -70,15 +70,15 @@ test('a post for a user reaches every socket of that user as the AsyncAPI Post m
   await publisher.publish(sent);
   for (const device of [phone, laptop]) {
     const [message] = await received(device, 1, 'the post on each device');
-    assert.equal(message, { postId: sent.payload.postId, postText: 'hello from bob', author_user_id: 'bob' });
+    assert.equal(message, { postId: sent.payload.postId, postText: 'hello from bob', author_user_id: 'bob', cursor: sent.position });
   }
 });
 
-test('the wire message carries exactly postId, postText and author_user_id', async () => {
+test('the wire message carries exactly postId, postText and author_user_id, and its cursor', async () => {
   const client = await connect('wire');
   const raw = new Promise<string>((resolve) => client.ws.once('message', (data) => resolve(String(data))));
   await publisher.publish(notification('bob', 'exact', [await idOf('wire')]));
-  assert.equal(Object.keys(JSON.parse(await raw)).sort(), ['author_user_id', 'postId', 'postText']);
+  assert.equal(Object.keys(JSON.parse(await raw)).sort(), ['author_user_id', 'cursor', 'postId', 'postText']);
 });
 
 test('one message reaches every socket of every local recipient, and no one else', async () => {
@@ -112,14 +112,14 @@ test('a recipient list of 25,000 users reaches the two of them connected here', 
 });
 
 test('a redelivered event id and part is not sent again; another part of it is', async () => {
-  const erin = await connect('erin');
+  const [erin, ezra] = [await connect('erin'), await connect('ezra')];
   const first = notification('bob', 'once only', [await idOf('erin')]);
-  await publisher.publish(first);
-  await publisher.publish({ ...first, position: 'later' });
-  await publisher.publish({ ...first, payload: { ...first.payload, postText: 'second part' }, part: 1, parts: 2 });
-  await publisher.publish(notification('bob', 'sentinel', [await idOf('erin')]));
-  const messages = await received(erin, 3, 'the post, its second part and the sentinel');
-  assert.equal(messages.map((m) => m.postText), ['once only', 'second part', 'sentinel']);
+  await publisher.publish({ ...first, parts: 2 });
+  await publisher.publish({ ...first, parts: 2, eventId: first.eventId });
+  await publisher.publish({ ...first, recipients: [await idOf('ezra')], part: 1, parts: 2 });
+  await publisher.publish(notification('bob', 'sentinel', [await idOf('erin'), await idOf('ezra')]));
+  assert.equal((await received(erin, 2, 'the post and the sentinel')).map((m) => m.postText), ['once only', 'sentinel']);
+  assert.equal((await received(ezra, 2, 'the second part and the sentinel')).map((m) => m.postText), ['once only', 'sentinel']);
   assert.ok((await metricValue(notifier.port, 'notifier_drops_total', 'reason="duplicate"')) >= 1);
 });
 

@@ -65,7 +65,9 @@ test("two devices on process A and one on process B get every friend's post", as
   const second = await post(friend2, 'second, from friend 2');
   for (const d of devices) {
     const messages = await received(d, 2, 'both posts on every device');
-    assert.equal(messages, [
+    const [a, b] = messages.map((m) => m.cursor);
+    assert.ok(a !== undefined && b !== undefined && a < b, 'each post carries its cursor, in log order');
+    assert.equal(messages.map(({ cursor: _cursor, ...otus }) => otus), [
       { postId: first, postText: 'first, from friend 1', author_user_id: friend1.id },
       { postId: second, postText: 'second, from friend 2', author_user_id: friend2.id },
     ]);

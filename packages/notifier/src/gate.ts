@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@herald/kit';
+import { sinceOf } from './admission.js';
 import { tokenOf, type TokenValidator } from './auth.js';
 import { refusals, type Refusal } from './codes.js';
 import type { NotifierMetrics } from './metrics.js';
@@ -14,7 +15,7 @@ export interface GateOptions {
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
   /** Completes the upgrade for an authenticated user, or returns the refusal to answer. */
-  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<Refusal | undefined>;
+  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined) => Promise<Refusal | undefined>;
 }
 
 function onRawSocketError(this: Duplex): void {
@@ -47,7 +48,7 @@ export function createUpgradeGate(options: GateOptions) {
       return refuse(socket, refusals.authUnavailable, requestId);
     }
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
-    const refusal = await options.admit(verdict.userId, req, socket, head);
+    const refusal = await options.admit(verdict.userId, req, socket, head, sinceOf(req, url));
     if (refusal) refuse(socket, refusal, requestId);
   }
 

@@ -2,8 +2,11 @@ import { WebSocketServer } from 'ws';
 import { createOps, type Logger, type Ops } from '@herald/kit';
 import type { PostNotification } from '@herald/contracts';
 import { TokenValidator } from './auth.js';
+import { Redis } from 'ioredis';
 import { Bindings } from './bindings.js';
 import { BusConsumer, everyPostKey } from './bus.js';
+import { CatchUp } from './catch-up.js';
+import { HistoryReader } from './history.js';
 import { Hub } from './hub.js';
 import { createMetrics, type NotifierMetrics } from './metrics.js';
 import type { NotifierConfig } from './settings.js';
@@ -18,13 +21,22 @@ export interface Rooms {
   readonly transport: Transport;
   readonly auth: TokenValidator;
   readonly wss: WebSocketServer;
+  readonly history: HistoryReader;
+  readonly catchUp: CatchUp;
+  readonly redis: Redis;
+  /** The newest cursor this process has taken from the bus (every post comes through every bound queue). */
+  lastSeen(): string | undefined;
 }
+
+/** How long catching up after a new queue waits for its binding before reading history anyway. */
+const rebindWaitMs = 10_000;
 
 /**
  * Builds the four rooms and connects them: posts flow bus -> fanOut -> transport;
  * membership flows hub -> bindings -> bus: the process's queue is bound to the posts
- * exchange from its first user's arrival to its last user's departure. Nothing is
- * started here.
+ * exchange from its first user's arrival to its last user's departure. A new queue
+ * (after a lost connection) catches every socket up from the history, so the posts
+ * routed while there was no queue still reach them, once. Nothing is started here.
  */
 export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   const ops = createOps('notifier', [{ name: 'rabbitmq', check: async () => { if (!bus.connected) throw new Error('not connected'); } }]);
@@ -51,8 +63,14 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
     logger,
     metrics,
     onNotification: fanOut,
-    onQueueReplaced: () => bindings.resync(),
+    onQueueReplaced: recoverAfterNewQueue,
   });
+  // Fails fast while Redis is away: a resume then gets its control frame instead of hanging.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) });
+  redis.on('error', (error: unknown) => logger.debug({ err: error }, 'Redis (notification history) error'));
+  const history = new HistoryReader(redis, config.REDIS_KEY_PREFIX);
+  const catchUp = new CatchUp(history, transport, metrics, logger);
+  let lastSeen: string | undefined;
   const bindings = new Bindings(bus, logger);
   const auth = new TokenValidator({
     address: config.AUTH_GRPC_ADDRESS,
@@ -65,20 +83,36 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   /**
    * Writes a post to every local socket of its recipients. The frame is encoded once,
    * when the first local recipient is found; a message for nobody here costs only the
-   * lookups.
+   * lookups. A socket catching up gets it after its history; one that has it already
+   * (a redelivery, or sent from history) does not get it again.
    */
-  function fanOut({ payload, recipients }: PostNotification): void {
+  function fanOut({ payload, position, recipients }: PostNotification): void {
+    if (lastSeen === undefined || position > lastSeen) lastSeen = position;
     let frame: Buffer | undefined;
     let delivered = 0;
     for (const userId of recipients) {
       const peers = hub.peersOf(userId);
       if (!peers) continue;
-      frame ??= Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id }));
-      for (const peer of peers) if (transport.send(peer, frame)) delivered += 1;
+      frame ??= Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id, cursor: position }));
+      for (const peer of peers) {
+        if (peer.pending) peer.pending.push({ cursor: position, frame });
+        else if (peer.cursor !== undefined && position <= peer.cursor) continue;
+        else if (transport.send(peer, frame)) {
+          peer.cursor = position;
+          delivered += 1;
+        }
+      }
     }
     if (frame) metrics.deliveries.inc(delivered);
     else metrics.drops.inc({ reason: 'no_local_socket' });
   }
 
-  return { ops, metrics, hub, bindings, bus, transport, auth, wss };
+  /** Every socket holds its live posts from now, and catches up once the new queue is bound. */
+  function recoverAfterNewQueue(): void {
+    const bound = Promise.resolve().then(() => bindings.whenBound(everyPostKey, rebindWaitMs));
+    for (const peer of hub.peers()) if (peer.socket) void catchUp.run(peer, { tell: false, after: bound });
+    bindings.resync();
+  }
+
+  return { ops, metrics, hub, bindings, bus, transport, auth, wss, history, catchUp, redis, lastSeen: () => lastSeen };
 }

@@ -48,6 +48,7 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
     // Every last socket left the hub, so every user is unwanted: let the unbinds finish.
     await rooms.bindings.settled();
     await bus.stop();
+    rooms.redis.disconnect();
     auth.close();
     server.closeAllConnections();
     await closed;

@@ -13,6 +13,9 @@ export const settings = {
   AUTH_CACHE_TTL_MS: integer(0, 30_000, 10_000),
   AUTH_CACHE_MAX_ENTRIES: integer(1, 10_000_000, 100_000),
   RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  /** Redis holding the notification history the projector's relay writes: what resuming clients are sent. */
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: text('herald:'),
   FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */
   RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),

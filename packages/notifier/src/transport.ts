@@ -6,6 +6,10 @@ import type { NotifierMetrics } from './metrics.js';
 export interface Peer {
   readonly userId: string;
   socket: WebSocket | undefined;
+  /** The cursor of the last post this peer was sent (or its starting point): nothing at or before it is sent again. */
+  cursor: string | undefined;
+  /** While the peer catches up from history, live posts wait here (cursor and frame), in order. */
+  pending: Array<{ readonly cursor: string; readonly frame: Buffer }> | undefined;
   /** Answered the last ping (or has not been pinged yet). */
   alive: boolean;
   closeTimer: NodeJS.Timeout | undefined;
@@ -57,10 +61,10 @@ export class Transport {
   }
 
   /** Writes one encoded frame; returns false when the peer could not take it. */
-  send(peer: Peer, frame: Buffer): boolean {
+  send(peer: Peer, frame: Buffer | string): boolean {
     const socket = peer.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    if (socket.bufferedAmount + frame.length > this.options.sendBufferLimitBytes) {
+    if (socket.bufferedAmount + Buffer.byteLength(frame) > this.options.sendBufferLimitBytes) {
       this.metrics.drops.inc({ reason: 'send_buffer_full' });
       this.close(peer, closeCodes.sendBufferFull);
       return false;

@@ -9,7 +9,9 @@ import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
 import { createProjections } from './projections/list.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
+import { createHistoryWriter } from './outbox/history.js';
 import { startOutboxRelay } from './outbox/relay.js';
+import { Redis } from 'ioredis';
 import { describeStuck } from './stuck.js';
 import type { ProjectorConfig } from './settings.js';
 
@@ -37,10 +39,17 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'eventstore', check: () => store.ping() },
     { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
+    { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'projection', check: async () => { const stuck = follower?.stuck(); if (stuck) throw new Error(describeStuck(stuck)); } },
   ]);
+  // Fails fast while Redis is away (no offline queue): the relay's pass fails and is retried.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) });
+  redis.on('error', (error: unknown) => logger.warn({ err: error }, 'projector: Redis (notification history) error'));
+  const history = createHistoryWriter(redis, config.REDIS_KEY_PREFIX, {
+    minCount: config.HISTORY_MIN_COUNT, minAgeMs: config.HISTORY_MIN_AGE_SECONDS * 1000, ttlSeconds: config.HISTORY_TTL_SECONDS,
+  });
   const relay = startOutboxRelay({
-    pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry,
+    pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry, history,
     limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
   });
   const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
@@ -77,6 +86,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await follower?.stop();
       await relay.stop();
+      redis.disconnect();
       await store.close();
       await pool.end();
     },

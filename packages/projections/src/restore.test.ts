@@ -1,7 +1,7 @@
 import { userStream } from '@herald/contracts';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger, loadConfig } from '@herald/kit';
-import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
+import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,7 +22,7 @@ let pool: pg.Pool;
 let store: EventStore;
 
 const start = () => startProjector(
-  loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' }),
+  loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test.projector')}:`, RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' }),
   { logger: createLogger('projector-test', 'silent') },
 );
 

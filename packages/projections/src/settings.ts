@@ -9,6 +9,14 @@ export const settings = {
   PROJECTOR_PORT: port(8070),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
   RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: text('herald:'),
+  /** Notifications kept per user for resuming clients, whatever their age. */
+  HISTORY_MIN_COUNT: integer(1, 100_000, 300),
+  /** Notifications younger than this are kept for resuming clients, whatever their number. */
+  HISTORY_MIN_AGE_SECONDS: integer(1, 86_400, 300),
+  /** A user's notification history expires this long after its newest entry (bounds memory for idle users). */
+  HISTORY_TTL_SECONDS: integer(60, 2_592_000, 86_400),
   FEED_EXCHANGE: text(postsExchange),
   /** Most events applied in one transaction. */
   PROJECTOR_BATCH_SIZE: integer(1, 20_000, 1000),

@@ -45,7 +45,7 @@ test.before(async () => {
   pool.on('error', () => undefined);
   await migrateEventStore(pool);
   store = createEventStore({ databaseUrl: db.url });
-  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
+  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test.projector')}:`, FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
   projector = await startProjector(config, { logger: createLogger('projector-test', 'silent') });
   queries = createReadModelQueries(pool);
 });

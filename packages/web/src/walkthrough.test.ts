@@ -1,7 +1,7 @@
 // The walkthrough a person follows after `make run`, over HTTP and websockets against
 // the real processes (command-api, projector, two notifiers), in the order they would.
 // Each test builds on the one before, as the walkthrough does.
-import type { PostedMessage } from '@herald/contracts';
+import type { PushedPost } from '@herald/contracts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Answer, Device } from './testing/client.js';
@@ -14,7 +14,7 @@ interface Person {
   id: string;
   token: string;
   readonly devices: Device[];
-  readonly posts: PostedMessage[];
+  readonly posts: PushedPost[];
 }
 
 let system: HeraldSystem | undefined;
@@ -45,10 +45,11 @@ async function read(who: Person, path: string): Promise<Answer> {
   return readWithRetry(herald().apiUrl, path, { token: who.token, position: lastPosition });
 }
 
-async function post(author: Person, text: string): Promise<PostedMessage> {
-  const { body } = await command(author, 'POST', '/post/create', { text });
+async function post(author: Person, text: string): Promise<PushedPost> {
+  const { body, position } = await command(author, 'POST', '/post/create', { text });
   assert.type(body, 'string', 'POST /post/create answers the post id');
-  const message = { postId: String(body), postText: text, author_user_id: author.id };
+  // Pushed with its cursor: the post's log position, which the command answered.
+  const message = { postId: String(body), postText: text, author_user_id: author.id, cursor: String(position) };
   author.posts.push(message);
   return message;
 }
@@ -67,10 +68,10 @@ async function feedOf(who: Person): Promise<unknown> {
 }
 
 /** Feed entries as the API shows them, newest first. */
-const asFeed = (messages: readonly PostedMessage[]) =>
+const asFeed = (messages: readonly PushedPost[]) =>
   [...messages].reverse().map((m) => ({ id: m.postId, text: m.postText, author_user_id: m.author_user_id }));
 
-const byId = (messages: readonly PostedMessage[]) => [...messages].sort((a, b) => a.postId.localeCompare(b.postId));
+const byId = (messages: readonly PushedPost[]) => [...messages].sort((a, b) => a.postId.localeCompare(b.postId));
 
 async function register(who: Person, city: string): Promise<void> {
   const profile = { first_name: who.name, second_name: 'Walker', birthdate: '1990-04-01', biography: 'follows the walkthrough', city, password: `${who.name}-secret-1` };

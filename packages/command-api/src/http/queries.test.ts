@@ -25,7 +25,8 @@ test.before(async () => {
       DATABASE_URL: h.db.url,
       PROJECTOR_HOST: '127.0.0.1',
       PROJECTOR_PORT: '0',
-      FEED_EXCHANGE: uniqueName('herald.feed'),
+      FEED_EXCHANGE: uniqueName('herald.posts'),
+      REDIS_KEY_PREFIX: `${uniqueName('herald-test.queries')}:`,
       LOG_LEVEL: 'silent',
     }),
   );

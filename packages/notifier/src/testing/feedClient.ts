@@ -1,12 +1,14 @@
 import { WebSocket } from 'ws';
-import { postedMessageSchema, type PostedMessage } from '@herald/contracts';
+import { pushedPostSchema, type PushedPost } from '@herald/contracts';
 
 export type TokenPlacement = 'bearer' | 'raw' | 'query';
 
 export interface FeedClient {
   readonly ws: WebSocket;
-  /** Every message received so far, parsed as the AsyncAPI Post message. */
-  readonly messages: PostedMessage[];
+  /** Every post received so far: the AsyncAPI Post message and its cursor. */
+  readonly messages: PushedPost[];
+  /** Every frame received so far, parsed, posts and control frames alike. */
+  readonly frames: unknown[];
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<{ code: number; reason: string }>;
   close(): Promise<{ code: number; reason: string }>;
@@ -21,15 +23,22 @@ function target(baseUrl: string, token: string | undefined, placement: TokenPlac
   return { url, headers };
 }
 
-/** A real ws client on the feed channel; rejects if the upgrade is refused. */
-export function connectFeed(baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted'): Promise<FeedClient> {
+/** A real ws client on the feed channel; rejects if the upgrade is refused. `since` resumes from a cursor. */
+export function connectFeed(baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted', since?: string): Promise<FeedClient> {
   const { url, headers } = target(baseUrl, token, placement, path);
+  if (since !== undefined) url.searchParams.set('since', since);
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-  const messages: PostedMessage[] = [];
-  ws.on('message', (data) => messages.push(postedMessageSchema.parse(JSON.parse(String(data)))));
+  const messages: PushedPost[] = [];
+  const frames: unknown[] = [];
+  ws.on('message', (data) => {
+    const frame: unknown = JSON.parse(String(data));
+    frames.push(frame);
+    const post = pushedPostSchema.safeParse(frame);
+    if (post.success) messages.push(post.data);
+  });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, messages, closed, close: () => { ws.close(); return closed; } }));
+    ws.once('open', () => resolve({ ws, messages, frames, closed, close: () => { ws.close(); return closed; } }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
     ws.once('error', reject);
   });

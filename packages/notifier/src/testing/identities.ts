@@ -17,6 +17,8 @@ export interface Identities {
   /** host:port of the API's gRPC AuthService, for AUTH_GRPC_ADDRESS. */
   readonly authAddress: string;
   readonly databaseUrl: string;
+  /** The command API's Redis key prefix: give it to the projector and notifiers too, so they share the notification history. */
+  readonly redisKeyPrefix: string;
   /** Registers a user and logs in once: its id and a session token. */
   register(firstName: string): Promise<User>;
   /** The user of this first name, registered on first use: tests name users, not ids. */
@@ -33,11 +35,12 @@ const password = 'correct horse battery staple';
 
 export async function startIdentities(label: string, env: Record<string, string> = {}): Promise<Identities> {
   const database: TestDatabase = await createTestDatabase(label);
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? `${uniqueName(`herald-notifier-test.${label}`)}:`;
   let api: CommandApi;
   try {
     api = await startCommandApi(loadConfig(commandApiSettings, {
       DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName(`herald-notifier-test.${label}`)}:`, LOG_LEVEL: 'silent',
+      REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'silent',
       // Cheaper hashing keeps the tests quick; the verification path is the same.
       SCRYPT_LOG2_COST: '12',
       ...env,
@@ -85,6 +88,7 @@ export async function startIdentities(label: string, env: Record<string, string>
     apiUrl,
     authAddress: `127.0.0.1:${api.grpcPort}`,
     databaseUrl: database.url,
+    redisKeyPrefix,
     register,
     named,
     login,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadConfig, type Logger } from '@herald/kit';
+import { uniqueName } from '@herald/kit/testing';
 import { settings, type NotifierConfig } from '../settings.js';
 
 export const testLogger: Logger = createLogger('notifier-test', process.env.TEST_LOG_LEVEL ?? 'error');
@@ -37,7 +38,8 @@ export function spawnNotifier(env: Record<string, string>): Promise<NotifierProc
 
 /** Runs the projector daemon (`packages/projections/src/main.ts`) the same way. */
 export function spawnProjector(env: Record<string, string>): Promise<HeraldProcess> {
-  return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', ...env });
+  // A key prefix of its own unless given: notification history never mixes with another run's.
+  return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test')}:`, ...env });
 }
 
 /** A Herald main.ts (or any script that logs JSON lines) as a child process, resolved once it logs `ready` with its port. */

@@ -58,7 +58,9 @@ export async function managementAvailable(): Promise<boolean> {
 let counter = 0;
 /** A post's notification for `recipients`, with a fresh event id (or the one given, to simulate a redelivery). */
 export function notification(authorId: string, text: string, recipients: readonly string[], eventId = `evt-${process.pid}-${++counter}`): PostNotification {
-  return { eventId, position: String(counter), payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId }, recipients: [...recipients], part: 0, parts: 1 };
+  // Positions as the log writes them (two groups of 16 hex digits), increasing: sockets compare them.
+  const position = `${process.pid.toString(16).padStart(16, '0')}-${counter.toString(16).padStart(16, '0')}`;
+  return { eventId, position, payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId }, recipients: [...recipients], part: 0, parts: 1 };
 }
 
 /** Runs rabbitmqctl (the broker is local in tests); throws with its output on failure. */

@@ -39,7 +39,7 @@ test.after(async () => {
 });
 
 async function start(): Promise<Projector> {
-  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
+  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test.projector')}:`, FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
   return startProjector(config, { logger: createLogger('projector-test', 'silent') });
 }
 

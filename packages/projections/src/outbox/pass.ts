@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Broker } from './broker.js';
+import type { HistoryWriter } from './history.js';
 import { publishBatch } from './publish.js';
 import { deleteOutbox, readOutbox, type BatchLimits } from './rows.js';
 
@@ -9,6 +10,8 @@ export interface PassOptions {
   readonly inFlight: number;
   /** Aborted: read no further batch, but finish (confirm and delete) those in flight. */
   readonly signal: AbortSignal;
+  /** Where each batch is recorded for resuming readers, before it is published. */
+  readonly history?: HistoryWriter;
 }
 
 /**
@@ -32,6 +35,8 @@ export async function relayPass(
     const full = batch.full && !options.signal.aborted;
     if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.limits)));
     if (batch.messages.length > 0) {
+      // History first: a post any socket got live is already there for a client resuming.
+      await options.history?.write(batch.messages);
       const { confirmed } = await publishBatch(broker, exchange, batch.messages);
       last = batch.last;
       track(inFlight, confirmed.then(() => onSession(() => deleteOutbox(session, batch.ranges))).then(() => {

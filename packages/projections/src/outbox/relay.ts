@@ -2,6 +2,7 @@ import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
+import type { HistoryWriter } from './history.js';
 import { relayPass } from './pass.js';
 import { tryRelayLock, type BatchLimits } from './rows.js';
 
@@ -17,6 +18,8 @@ export interface OutboxRelayOptions {
   readonly registry?: Registry;
   /** How often an idle relay looks for rows it was not woken for. */
   readonly pollIntervalMs?: number;
+  /** Per-user history for resuming clients, written before each batch is published; a failed write fails the pass. */
+  readonly history?: HistoryWriter;
 }
 
 export interface OutboxRelay {
@@ -115,7 +118,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // rows behind it; live batches commit one after another (the live lock), so no row
     // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
     let cursor = '0';
-    const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal };
+    const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history };
     while (!stopping.signal.aborted) {
       try {
         broker ??= await connect();

@@ -18,6 +18,12 @@ export interface OutboxBatch {
 export interface OutboxMessage {
   readonly messageId: string;
   readonly body: string;
+  /** The post's log position: the cursor its readers resume from. */
+  readonly cursor: string;
+  /** What a reader's socket is sent (the AsyncAPI Post message and its cursor), as JSON. */
+  readonly frame: string;
+  /** This message's recipients, as a JSON array of user ids. */
+  readonly recipients: string;
 }
 
 export interface IdRanges {
@@ -48,7 +54,7 @@ export async function tryRelayLock(session: pg.ClientBase): Promise<boolean> {
  * lock makes this relay the only reader, and a row is deleted only after its confirms.
  */
 export async function readOutbox(session: pg.ClientBase, after: string, limits: BatchLimits): Promise<OutboxBatch> {
-  const { rows } = await session.query<[string, string, string, string]>({
+  const { rows } = await session.query<[string, string, string, string, string, string, string]>({
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
              SELECT o.id, o.event_id, o.position, o.payload, o.recipients, cardinality(o.recipients) AS n,
@@ -57,16 +63,18 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
            SELECT b.id::text, b.event_id || ':' || part,
                   (SELECT count(*) FROM batch)::text,
                   json_build_object('eventId', b.event_id, 'position', b.position, 'payload', b.payload,
-                    'recipients', b.recipients[part * $4 + 1 : (part + 1) * $4], 'part', part, 'parts', k.parts)::text
+                    'recipients', r.ids, 'part', part, 'parts', k.parts)::text,
+                  b.position, (b.payload || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
            FROM batch b
            CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
            CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
+           CROSS JOIN LATERAL (SELECT b.recipients[part * $4 + 1 : (part + 1) * $4]) AS r (ids)
            WHERE b.running - b.n < $3
            ORDER BY b.id, part`,
     values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([, messageId, , body]) => ({ messageId, body }));
+  const messages = rows.map(([, messageId, , body, cursor, frame, recipients]) => ({ messageId, body, cursor, frame, recipients }));
   const ids = [...new Set(rows.map((row) => row[0]))];
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;

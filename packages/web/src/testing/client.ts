@@ -1,5 +1,5 @@
 // What a client of Herald uses: plain HTTP calls and feed sockets (the `ws` client).
-import type { PostedMessage } from '@herald/contracts';
+import type { PushedPost } from '@herald/contracts';
 import { eventually } from '@herald/kit/testing';
 import WebSocket from 'ws';
 
@@ -55,21 +55,21 @@ export async function readWithRetry(apiUrl: string, path: string, options: CallO
 
 /** A feed socket on one notifier: every message it got, in order. */
 export interface Device {
-  readonly received: PostedMessage[];
+  readonly received: PushedPost[];
   /** Calls `listener` with each message as it arrives (after it is recorded). */
-  onMessage(listener: (message: PostedMessage) => void): void;
+  onMessage(listener: (message: PushedPost) => void): void;
   /** Resolves once `count` messages have arrived; returns them. */
-  waitFor(count: number, what: string): Promise<PostedMessage[]>;
+  waitFor(count: number, what: string): Promise<PushedPost[]>;
   close(): Promise<void>;
 }
 
 /** Opens /post/feed/posted with the token as query parameter, as a browser does. */
 export async function openDevice(notifierPort: number, token: string): Promise<Device> {
   const socket = new WebSocket(`ws://127.0.0.1:${notifierPort}/post/feed/posted?token=${encodeURIComponent(token)}`);
-  const received: PostedMessage[] = [];
-  const listeners: ((message: PostedMessage) => void)[] = [];
+  const received: PushedPost[] = [];
+  const listeners: ((message: PushedPost) => void)[] = [];
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as PostedMessage;
+    const message = JSON.parse(data.toString()) as PushedPost;
     received.push(message);
     for (const listener of listeners) listener(message);
   });

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { postedMessageSchema } from './notification.js';
+
+/**
+ * What a websocket client is sent: the AsyncAPI Post message, plus `cursor`, the post's
+ * log position. A client that reconnects with `since=<cursor>` gets what it missed.
+ */
+export const pushedPostSchema = postedMessageSchema.extend({ cursor: z.string() });
+export type PushedPost = z.infer<typeof pushedPostSchema>;
+
+/**
+ * The one control frame: sent only to a client that asked to resume (`since`) when its
+ * gap cannot be recovered whole. It then reloads its feed over HTTP; live posts follow.
+ */
+export const resumeFailedSchema = z.object({
+  type: z.literal('resume'),
+  recovered: z.literal(false),
+  reason: z.enum(['cursor_unknown', 'cursor_too_old', 'history_unavailable']),
+  message: z.string(),
+});
+export type ResumeFailed = z.infer<typeof resumeFailedSchema>;
+
+/** A cursor has the shape of an event store position: two groups of 16 hex digits. */
+export function isCursor(value: string): boolean {
+  return /^[0-9a-f]{16}-[0-9a-f]{16}$/.test(value);
+}
+
+/**
+ * Where per-user notification history lives in Redis (written by the outbox relay
+ * before it publishes a post, read by notifiers when a client resumes):
+ * - `<prefix>history:u:<userId>`: a list, newest first, of entries `cursor \n ms \n frame`;
+ * - `<prefix>history:floor:<userId>`: the newest cursor trimmed from that list;
+ * - `<prefix>history:since`: the first cursor this Redis holds history from (set once).
+ */
+export function historyKeys(prefix: string) {
+  return {
+    user: (userId: string) => `${prefix}history:u:${userId}`,
+    floor: (userId: string) => `${prefix}history:floor:${userId}`,
+    since: `${prefix}history:since`,
+  };
+}
+
+export interface HistoryEntry {
+  readonly cursor: string;
+  readonly at: number;
+  readonly frame: string;
+}
+
+export function decodeHistoryEntry(entry: string): HistoryEntry | undefined {
+  const first = entry.indexOf('\n');
+  const second = entry.indexOf('\n', first + 1);
+  if (first < 0 || second < 0) return undefined;
+  return { cursor: entry.slice(0, first), at: Number(entry.slice(first + 1, second)), frame: entry.slice(second + 1) };
+}

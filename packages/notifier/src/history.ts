@@ -1,0 +1,76 @@
+import { decodeHistoryEntry, historyKeys, isCursor, type ResumeFailed } from '@herald/contracts';
+import type { Redis, Result } from 'ioredis';
+
+/** What a resume sends: the frames after the cursor, oldest first, or why it cannot. */
+export type Recovery =
+  | { readonly recovered: true; readonly frames: ReadonlyArray<{ readonly cursor: string; readonly frame: string }> }
+  | { readonly recovered: false; readonly reason: ResumeFailed['reason'] };
+
+/** Before every post: a socket that began here is owed whatever history holds for it. */
+export const startOfHistory = '0000000000000000-0000000000000000';
+
+/** One consistent read: where history starts in this Redis, the user's floor, the user's entries. */
+const readScript = `
+return { redis.call('GET', ARGV[1]) or '', redis.call('GET', ARGV[3]) or '', redis.call('LRANGE', ARGV[2], 0, -1) }`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    heraldReadHistory(since: string, user: string, floor: string): Result<[string, string, string[]], Context>;
+  }
+}
+
+/**
+ * The notifier's view of the notification history the outbox relay writes to Redis
+ * (see historyKeys): the notifier never reads the event log.
+ */
+export class HistoryReader {
+  readonly #keys: ReturnType<typeof historyKeys>;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.#keys = historyKeys(prefix);
+    redis.defineCommand('heraldReadHistory', { numberOfKeys: 0, lua: readScript });
+  }
+
+  /**
+   * The user's notifications after `since`, whole or not at all: a cursor that is not one,
+   * or from before what this Redis holds (history began later, or the user's oldest
+   * entries were trimmed past it), cannot be vouched for.
+   */
+  async after(userId: string, since: string): Promise<Recovery> {
+    if (!isCursor(since)) return { recovered: false, reason: 'cursor_unknown' };
+    let read: [string, string, string[]];
+    try {
+      read = await this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
+    } catch {
+      return { recovered: false, reason: 'history_unavailable' };
+    }
+    const [first, floor, entries] = read;
+    // The very start is covered by any history; a later cursor only by one that began at or before it.
+    if (since !== startOfHistory) {
+      if (first === '') return { recovered: false, reason: 'history_unavailable' };
+      if (since < first) return { recovered: false, reason: 'cursor_too_old' };
+    }
+    if (floor !== '' && since < floor) return { recovered: false, reason: 'cursor_too_old' };
+    const frames: Array<{ cursor: string; frame: string }> = [];
+    for (const raw of entries) {
+      const entry = decodeHistoryEntry(raw);
+      if (!entry || entry.cursor <= since) break; // newest first: the rest are older still
+      frames.push({ cursor: entry.cursor, frame: entry.frame });
+    }
+    return { recovered: true, frames: frames.reverse() };
+  }
+
+  /**
+   * Where a socket's live stream begins when the process has seen no post yet: the newest
+   * cursor the user's history holds (or trimmed), else where history began, else the start.
+   */
+  async newest(userId: string): Promise<string> {
+    try {
+      const [first, floor, entries] = await this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
+      const head = entries[0] === undefined ? undefined : decodeHistoryEntry(entries[0])?.cursor;
+      return head ?? (floor || first || startOfHistory);
+    } catch {
+      return startOfHistory;
+    }
+  }
+}
