@@ -27,9 +27,16 @@ export const settings = {
   SEARCH_LIMIT: integer(1, 10_000, 100),
   /** How long a query route waits for the read models to reach X-Herald-Position. */
   CONSISTENCY_WAIT_MS: integer(0, 60_000, 2_000),
-  LOGIN_FAILURES_PER_USER: integer(1, 1_000_000, 5),
+  /** Failed logins of one user from one client address within the window before that address is refused for that user (429). */
+  LOGIN_FAILURES_PER_USER_AND_CLIENT: integer(1, 1_000_000, 5),
+  /** Failed logins of one user from all addresses within the window before addresses the user has not logged in from are refused (429). */
+  LOGIN_FAILURES_PER_USER: integer(1, 1_000_000, 100),
+  /** Failed logins from one client address within the window, whatever the user, before it is refused (429). */
   LOGIN_FAILURES_PER_CLIENT: integer(1, 1_000_000, 50),
+  /** The window the login failure limits count over. */
   LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
+  /** How long an address a user logged in from stays exempt from LOGIN_FAILURES_PER_USER. */
+  LOGIN_KNOWN_CLIENT_SECONDS: integer(1, 365 * 86_400, 30 * 86_400),
   /** scrypt cost: N = 2^this (15 means 32 MiB and some tens of ms per hash). */
   SCRYPT_LOG2_COST: integer(10, 20, 15),
   /**

@@ -37,9 +37,11 @@ function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnT
     store,
     sessions: createSessionStore(redis, prefix, config.SESSION_TTL_SECONDS),
     loginLimiter: createLoginLimiter(redis, prefix, {
+      failuresPerUserAndClient: config.LOGIN_FAILURES_PER_USER_AND_CLIENT,
       failuresPerUser: config.LOGIN_FAILURES_PER_USER,
       failuresPerClient: config.LOGIN_FAILURES_PER_CLIENT,
       windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      knownClientSeconds: config.LOGIN_KNOWN_CLIENT_SECONDS,
     }),
     readModels: createReadModelQueries(pool),
     schemas: schemas({

@@ -13,6 +13,12 @@ let h: Harness;
 /** A second API on the same database: one-second sessions, a low per-address limit, X-Forwarded-For trusted. */
 let strict: CommandApi;
 let strictUrl: string;
+/** Default login limits, client addresses from X-Forwarded-For. */
+let proxied: CommandApi;
+let proxiedUrl: string;
+/** A low per-user bound (4 failures from all addresses, 2 per address), X-Forwarded-For trusted. */
+let userBound: CommandApi;
+let userBoundUrl: string;
 
 test.before(async () => {
   h = await startHarness('command_api_sessions');
@@ -25,10 +31,18 @@ test.before(async () => {
     }),
   );
   strictUrl = `http://127.0.0.1:${strict.httpPort}`;
+  proxied = await startCommandApi(loadConfig(settings, { ...harnessEnv(h.db.url), TRUST_PROXY: 'true' }));
+  proxiedUrl = `http://127.0.0.1:${proxied.httpPort}`;
+  userBound = await startCommandApi(
+    loadConfig(settings, { ...harnessEnv(h.db.url), TRUST_PROXY: 'true', LOGIN_FAILURES_PER_USER: '4', LOGIN_FAILURES_PER_USER_AND_CLIENT: '2' }),
+  );
+  userBoundUrl = `http://127.0.0.1:${userBound.httpPort}`;
 });
 
 test.after(async () => {
   await strict.stop();
+  await proxied.stop();
+  await userBound.stop();
   await h.close();
 });
 
@@ -82,7 +96,7 @@ test('login: a wrong password is 400, an unknown user 404 (as the OTUS contract 
   assert.is(unknown.status, 404);
 });
 
-test('failed logins are limited per user id: 429 with Retry-After, even with the right password', async () => {
+test('failed logins are limited per user id and client address: 429 with Retry-After, even with the right password', async () => {
   const ann = await registeredUser(h.baseUrl);
   const login = (password: string) => call(h.baseUrl, 'POST', '/login', { json: { id: ann.id, password } });
   for (let i = 0; i < 5; i++) assert.is((await login(`wrong ${i}`)).status, 400);
@@ -91,6 +105,43 @@ test('failed logins are limited per user id: 429 with Retry-After, even with the
   assert.is(limited.body.error, 'too_many_login_failures');
   const retryAfter = Number(limited.headers.get('retry-after'));
   assert.ok(retryAfter >= 1 && retryAfter <= 900, `Retry-After ${retryAfter}`);
+});
+
+test('regression (issue 14): a burst of parallel wrong passwords gets no more guesses than the limit', async () => {
+  // The limiter read its counters before scrypt ran and counted failures after, so
+  // every request of a burst passed the check: unlimited guesses per window.
+  const ann = await registeredUser(h.baseUrl);
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => call(h.baseUrl, 'POST', '/login', { json: { id: ann.id, password: `guess ${i}` } })),
+  );
+  const guessed = answers.filter((a) => a.status === 400).length;
+  const refused = answers.filter((a) => a.status === 429 && a.body.error === 'too_many_login_failures').length;
+  assert.ok(guessed <= 5, `${guessed} passwords were checked; the limit is 5`);
+  assert.is(guessed + refused, 20, JSON.stringify(answers.map((a) => a.status)));
+});
+
+test("regression (issue 14): a stranger's failed logins do not lock the user out from another address", async () => {
+  // User ids are public: with a per-user limit of 5, anyone could lock anyone out.
+  const ann = await registeredUser(proxiedUrl);
+  const from = (address: string, password: string) =>
+    call(proxiedUrl, 'POST', '/login', { json: { id: ann.id, password }, headers: { 'x-forwarded-for': address } });
+  for (let i = 0; i < 5; i++) assert.is((await from('203.0.113.66', `wrong ${i}`)).status, 400);
+  assert.is((await from('203.0.113.66', ann.password)).status, 429, 'the stranger is refused');
+  assert.is((await from('198.51.100.20', ann.password)).status, 200, 'the user, from elsewhere, is not');
+});
+
+test('failed logins of one user from many addresses are bounded too, except from an address the user logged in from', async () => {
+  const ann = await registeredUser(userBoundUrl);
+  const from = (address: string, password: string) =>
+    call(userBoundUrl, 'POST', '/login', { json: { id: ann.id, password }, headers: { 'x-forwarded-for': address } });
+  assert.is((await from('192.0.2.1', ann.password)).status, 200, 'the user logs in from home');
+  for (const address of ['203.0.113.1', '203.0.113.2']) {
+    for (let i = 0; i < 2; i++) assert.is((await from(address, `wrong ${i}`)).status, 400);
+  }
+  const limited = await from('203.0.113.3', ann.password);
+  assert.is(limited.status, 429, 'a fresh address is refused once the user has 4 failures');
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  assert.is((await from('192.0.2.1', ann.password)).status, 200, 'home is not');
 });
 
 test('failed logins are limited per client address, across user ids', async () => {

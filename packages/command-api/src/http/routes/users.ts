@@ -34,16 +34,17 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
   });
 
   // Decided against the user's own stream, not a read model: a user can log in the
-  // moment registration answers.
+  // moment registration answers. The attempt is reserved with the limiter before
+  // scrypt runs: a wrong password or an unknown user counts as a failure.
   router.post('/login', async (ctx: HeraldContext) => {
     const { id, password } = parse(schemas.login, ctx.request.body, 'body');
-    await loginLimiter.check(id, ctx.ip);
-    const user = await readState(store, userDecider, userStream(id));
-    if (user.status !== 'registered' || !(await verifyPassword(password, user.passwordHash))) {
-      await loginLimiter.recordFailure(id, ctx.ip);
-      throw user.status === 'registered' ? new HeraldError('invalid_credentials') : new HeraldError('user_not_found', `user ${id} not found`);
-    }
-    await loginLimiter.recordSuccess(id);
+    const verdict = await loginLimiter.attempt(id, ctx.ip, async () => {
+      const user = await readState(store, userDecider, userStream(id));
+      if (user.status !== 'registered') return 'no_such_user' as const;
+      return (await verifyPassword(password, user.passwordHash)) ? ('ok' as const) : ('wrong_password' as const);
+    }, (outcome) => outcome === 'ok');
+    if (verdict === 'no_such_user') throw new HeraldError('user_not_found', `user ${id} not found`);
+    if (verdict === 'wrong_password') throw new HeraldError('invalid_credentials');
     ctx.body = { token: await sessions.create(id) };
   });
 
