@@ -1,3 +1,4 @@
+import { isPosition, positionShapeText } from '@herald/eventstore';
 import type { ReadModelQueries as ProjectionQueries } from '@herald/projections';
 import { HeraldError } from '../errors.js';
 import type { HeraldContext } from './context.js';
@@ -6,8 +7,6 @@ import type { HeraldContext } from './context.js';
 export type ReadModelQueries = Pick<ProjectionQueries, 'getUser' | 'searchUsers' | 'getPost' | 'getFeed' | 'waitForPosition'>;
 
 export const positionHeader = 'X-Herald-Position';
-
-const positionShape = /^[\x21-\x7e]{1,128}$/;
 
 /** PostgreSQL and network failures that mean "the database is away", not "the query is wrong". */
 function isUnavailable(error: unknown): boolean {
@@ -34,12 +33,11 @@ export async function readModel<T>(query: () => Promise<T>): Promise<T> {
 export async function awaitRequestedPosition(ctx: HeraldContext, queries: ReadModelQueries, timeoutMs: number): Promise<void> {
   const position = ctx.get(positionHeader);
   if (position === '') return;
-  if (!positionShape.test(position)) throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
-  const reached = await readModel(() => queries.waitForPosition(position, timeoutMs)).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && error.code === 'invalid_position') {
-      throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
-    }
-    throw error;
-  });
+  // The shape is checked before any waiting: a string that sorts after every position
+  // would otherwise hold the request (and poll the database) for the whole bound.
+  if (!isPosition(position)) {
+    throw new HeraldError('invalid_input', `${positionHeader}: not a log position (${positionShapeText}); send back what a command answered`);
+  }
+  const reached = await readModel(() => queries.waitForPosition(position, timeoutMs));
   if (!reached) throw new HeraldError('read_model_behind', undefined, 1);
 }
