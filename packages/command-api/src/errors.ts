@@ -19,6 +19,8 @@ export const errorTable = {
   payload_too_large: { status: 413, code: 41300, message: 'the body is too large' },
   unsupported_media_type: { status: 415, code: 41500, message: 'the body must be application/json' },
   too_many_login_failures: { status: 429, code: 42900, message: 'too many failed logins, retry later' },
+  too_many_registrations: { status: 429, code: 42901, message: 'too many registrations from this address, retry later' },
+  too_many_requests: { status: 429, code: 42902, message: 'too many requests of this kind from this address at once, retry shortly' },
   internal: { status: 500, code: 50000, message: 'internal error' },
   event_store_unavailable: { status: 503, code: 50300, message: 'the event store is unavailable, retry later' },
   session_store_unavailable: { status: 503, code: 50301, message: 'the session store is unavailable, retry later' },

@@ -27,6 +27,8 @@ export const settings = {
   SEARCH_LIMIT: integer(1, 10_000, 100),
   /** How long a query route waits for the read models to reach X-Herald-Position. */
   CONSISTENCY_WAIT_MS: integer(0, 60_000, 2_000),
+  /** Queries one client address may have waiting for X-Herald-Position at once in this process; beyond, 429. */
+  CONSISTENCY_WAITS_PER_CLIENT: integer(1, 10_000, 8),
   /** Failed logins of one user from one client address within the window before that address is refused for that user (429). */
   LOGIN_FAILURES_PER_USER_AND_CLIENT: integer(1, 1_000_000, 5),
   /** Failed logins of one user from all addresses within the window before addresses the user has not logged in from are refused (429). */
@@ -37,6 +39,14 @@ export const settings = {
   LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
   /** How long an address a user logged in from stays exempt from LOGIN_FAILURES_PER_USER. */
   LOGIN_KNOWN_CLIENT_SECONDS: integer(1, 365 * 86_400, 30 * 86_400),
+  /** Registrations from one client address within REGISTRATION_WINDOW_SECONDS before it is refused (429). */
+  REGISTRATIONS_PER_CLIENT: integer(1, 1_000_000, 20),
+  /** The window REGISTRATIONS_PER_CLIENT counts over. */
+  REGISTRATION_WINDOW_SECONDS: integer(1, 86_400, 3_600),
+  /** scrypt hashes (registration, login) one client address may have running at once in this process. */
+  PASSWORD_HASHES_PER_CLIENT: integer(1, 64, 2),
+  /** Further hashes of one client address that may wait for a turn; beyond them it is refused (429). */
+  PASSWORD_HASHES_QUEUED_PER_CLIENT: integer(0, 10_000, 8),
   /** scrypt cost: N = 2^this (15 means 32 MiB and some tens of ms per hash). */
   SCRYPT_LOG2_COST: integer(10, 20, 15),
   /**

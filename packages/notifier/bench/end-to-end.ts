@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchFigure } from '@herald/kit/bench';
 import { percentile } from '@herald/kit/bench';
 import { createTestDatabase, uniqueName } from '@herald/kit/testing';
+import { liftedClientBounds } from '@herald/command-api/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { connect } from 'amqplib';
 import { rabbitUrl } from '../src/testing/rabbit.js';
@@ -122,6 +123,8 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
     const api = await spawnReady('command-api', commandApiMain, {
       DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0',
       REDIS_KEY_PREFIX: `${uniqueName('herald-bench')}:`, SCRYPT_LOG2_COST: '10',
+      // Every client of the benchmark is 127.0.0.1.
+      ...liftedClientBounds,
     });
     processes.push(api);
     const apiUrl = `http://127.0.0.1:${api.port}`;

@@ -2,6 +2,7 @@ import { isPosition, positionShapeText } from '@herald/eventstore';
 import type { ReadModelQueries as ProjectionQueries } from '@herald/projections';
 import { HeraldError } from '../errors.js';
 import type { HeraldContext } from './context.js';
+import type { Services } from './services.js';
 
 /** What the query routes need of @herald/projections' `createReadModelQueries(pool)`. */
 export type ReadModelQueries = Pick<ProjectionQueries, 'getUser' | 'searchUsers' | 'getPost' | 'getFeed' | 'waitForPosition'>;
@@ -30,7 +31,10 @@ export async function readModel<T>(query: () => Promise<T>): Promise<T> {
  * command answered with, wait (bounded) until the read models have reached it.
  * Past the bound the answer is 503 with Retry-After, never silently stale data.
  */
-export async function awaitRequestedPosition(ctx: HeraldContext, queries: ReadModelQueries, timeoutMs: number): Promise<void> {
+export async function awaitRequestedPosition(
+  ctx: HeraldContext,
+  { readModels, consistencyWaitMs, positionWaits }: Pick<Services, 'readModels' | 'consistencyWaitMs' | 'positionWaits'>,
+): Promise<void> {
   const position = ctx.get(positionHeader);
   if (position === '') return;
   // The shape is checked before any waiting: a string that sorts after every position
@@ -38,6 +42,7 @@ export async function awaitRequestedPosition(ctx: HeraldContext, queries: ReadMo
   if (!isPosition(position)) {
     throw new HeraldError('invalid_input', `${positionHeader}: not a log position (${positionShapeText}); send back what a command answered`);
   }
-  const reached = await readModel(() => queries.waitForPosition(position, timeoutMs));
+  // Each waiting query polls the read-model database: an address holds only its own few.
+  const reached = await positionWaits.run(ctx.ip, () => readModel(() => readModels.waitForPosition(position, consistencyWaitMs)));
   if (!reached) throw new HeraldError('read_model_behind', undefined, 1);
 }

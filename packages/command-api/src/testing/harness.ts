@@ -5,6 +5,7 @@ import type { CommandApiConfig } from '../settings.js';
 import { settings } from '../settings.js';
 import type { CommandApi, StartOptions } from '../start.js';
 import { startCommandApi } from '../start.js';
+import { liftedClientBounds } from './client-bounds.js';
 
 /** A command API of its own for one test file: fresh database, own Redis key prefix, free ports. */
 export interface Harness {
@@ -26,6 +27,9 @@ export function harnessEnv(databaseUrl: string): Record<string, string> {
     LOG_LEVEL: 'silent',
     // Cheaper hashing keeps the tests quick; the format and the verification path are the same.
     SCRYPT_LOG2_COST: '12',
+    // Every test client is 127.0.0.1: the per-address bounds on work without an account
+    // are lifted here, and tested on their own (src/http/client-bounds.test.ts).
+    ...liftedClientBounds,
   };
 }
 

@@ -1,4 +1,5 @@
 import { settings as commandApiSettings, startCommandApi, type CommandApi } from '@herald/command-api';
+import { liftedClientBounds } from '@herald/command-api/testing';
 import { loadConfig } from '@herald/kit';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 
@@ -40,6 +41,8 @@ export async function startIdentities(label: string, env: Record<string, string>
       REDIS_KEY_PREFIX: `${uniqueName(`herald-notifier-test.${label}`)}:`, LOG_LEVEL: 'silent',
       // Cheaper hashing keeps the tests quick; the verification path is the same.
       SCRYPT_LOG2_COST: '12',
+      // Every test client is 127.0.0.1.
+      ...liftedClientBounds,
       ...env,
     }));
   } catch (error) {

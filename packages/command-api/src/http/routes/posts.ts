@@ -42,7 +42,7 @@ export function postRoutes(router: Router<HeraldState>, services: Services): voi
 
   router.get('/post/get/:id', async (ctx) => {
     const { id } = parse(schemas.postParams, ctx.params, 'id');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     const post = await readModel(() => readModels.getPost(id));
     if (post === null) throw new HeraldError('post_not_found', `post ${id} not found`);
     ctx.body = post;
@@ -51,7 +51,7 @@ export function postRoutes(router: Router<HeraldState>, services: Services): voi
   router.get('/post/feed', async (ctx) => {
     const { userId } = requireUser(ctx);
     const { offset, limit } = parse(schemas.feed, ctx.query, 'query');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     ctx.body = await readModel(() => readModels.getFeed(userId, offset, limit));
   });
 }

@@ -12,10 +12,12 @@ import type { Services } from '../services.js';
 import { parse } from '../validation.js';
 
 export function userRoutes(router: Router<HeraldState>, services: Services): void {
-  const { store, schemas, sessions, loginLimiter, readModels } = services;
+  const { store, schemas, sessions, loginLimiter, registrationLimiter, passwordWork, readModels } = services;
 
   router.post('/user/register', async (ctx) => {
     const input = parse(schemas.register, ctx.request.body, 'body');
+    await registrationLimiter.count(ctx.ip);
+    const passwordHash = await passwordWork.run(ctx.ip, () => services.hashPassword(input.password));
     const userId = services.newId();
     const outcome = await handleCommand(store, userDecider, userStream(userId), {
       type: 'RegisterUser',
@@ -26,7 +28,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
         birthdate: input.birthdate,
         biography: input.biography,
         city: input.city,
-        passwordHash: await services.hashPassword(input.password),
+        passwordHash,
       },
       metadata: { now: services.clock(), requestId: ctx.state.requestId },
     }, { ...services.pipeline, freshStream: true });
@@ -41,7 +43,8 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
     const verdict = await loginLimiter.attempt(id, ctx.ip, async () => {
       const user = await readState(store, userDecider, userStream(id));
       if (user.status !== 'registered') return 'no_such_user' as const;
-      return (await verifyPassword(password, user.passwordHash)) ? ('ok' as const) : ('wrong_password' as const);
+      const matches = await passwordWork.run(ctx.ip, () => verifyPassword(password, user.passwordHash));
+      return matches ? ('ok' as const) : ('wrong_password' as const);
     }, (outcome) => outcome === 'ok');
     if (verdict === 'no_such_user') throw new HeraldError('user_not_found', `user ${id} not found`);
     if (verdict === 'wrong_password') throw new HeraldError('invalid_credentials');
@@ -55,7 +58,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
 
   router.get('/user/get/:id', async (ctx) => {
     const { id } = parse(schemas.userParams, ctx.params, 'id');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     const user = await readModel(() => readModels.getUser(id));
     if (user === null) throw new HeraldError('user_not_found', `user ${id} not found`);
     ctx.body = user;
@@ -63,7 +66,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
 
   router.get('/user/search', async (ctx) => {
     const query = parse(schemas.search, ctx.query, 'query');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     ctx.body = await readModel(() => readModels.searchUsers(query.first_name, query.last_name, services.searchLimit));
   });
 }
