@@ -16,6 +16,13 @@ export interface PipelineOptions {
    * the conflict sends the command down the ordinary read-decide-retry path.
    */
   readonly freshStream?: boolean;
+  /**
+   * The id of the command's `index`-th event, fixed before it runs (from an
+   * Idempotency-Key): a retry appends the very same events, which the store
+   * recognises, and a command whose events are already in its stream is not decided
+   * again but answered with their position. Random (UUIDv7) without it.
+   */
+  readonly eventId?: (index: number) => string;
 }
 
 export interface CommandOutcome<Event> {
@@ -32,6 +39,8 @@ interface LoadedStream<State> {
   readonly state: State;
   readonly revision: bigint | 'no_stream';
   readonly lastPosition: Position | null;
+  /** Where each event id of the stream is. */
+  readonly positions: ReadonlyMap<string, Position>;
 }
 
 async function loadStream<State, Command, Event extends HeraldEvent>(
@@ -43,7 +52,7 @@ async function loadStream<State, Command, Event extends HeraldEvent>(
   try {
     recorded = await store.readStream(stream);
   } catch (error) {
-    if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null };
+    if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null, positions: new Map() };
     throw error;
   }
   let state = decider.initialState;
@@ -55,11 +64,23 @@ async function loadStream<State, Command, Event extends HeraldEvent>(
     state = decider.evolve(state, parsed.event);
   }
   const last = recorded.at(-1);
-  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null };
+  const positions = new Map(recorded.map((record) => [record.id, record.position]));
+  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null, positions };
 }
 
-function toNewEvent(event: HeraldEvent): NewEvent {
-  return { id: uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
+/** The position of the last of this command's events, when an earlier run of it appended them. */
+function appliedBefore(loaded: LoadedStream<unknown>, eventId: ((index: number) => string) | undefined): Position | null {
+  let position: Position | null = null;
+  for (let index = 0; eventId; index++) {
+    const found = loaded.positions.get(eventId(index));
+    if (found === undefined) break;
+    position = found;
+  }
+  return position;
+}
+
+function toNewEvent(event: HeraldEvent, index: number, eventId: ((index: number) => string) | undefined): NewEvent {
+  return { id: eventId?.(index) ?? uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
 }
 
 /**
@@ -79,12 +100,14 @@ export async function handleCommand<State, Command, Event extends HeraldEvent>(
   for (let attempt = 1; ; attempt++) {
     const loaded: LoadedStream<State> =
       attempt === 1 && options.freshStream
-        ? { state: decider.initialState, revision: 'no_stream', lastPosition: null }
+        ? { state: decider.initialState, revision: 'no_stream', lastPosition: null, positions: new Map() }
         : await loadStream(store, decider, stream);
+    const earlier = appliedBefore(loaded, options.eventId);
+    if (earlier !== null) return { events: [], position: earlier };
     const events = decider.decide(command, loaded.state);
     if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
     try {
-      const appended = await store.append(stream, events.map(toNewEvent), { expectedRevision: loaded.revision });
+      const appended = await store.append(stream, events.map((event, index) => toNewEvent(event, index, options.eventId)), { expectedRevision: loaded.revision });
       return { events, position: appended.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;

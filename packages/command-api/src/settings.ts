@@ -54,6 +54,8 @@ export const settings = {
    * advisory-locked, so several processes may race), so a fresh database just works.
    */
   MIGRATE_ON_START: boolean(true),
+  /** How long the answer to a command sent with an Idempotency-Key is kept for its retries. */
+  IDEMPOTENCY_TTL_SECONDS: integer(1, 7 * 86_400, 86_400),
   /** Attempts of a command whose append keeps losing races before it answers 503. */
   COMMAND_MAX_ATTEMPTS: integer(1, 100, 5),
   /** The web page served at `/` (NOTIFIER_PUBLIC_URL: where browsers reach the notifier). */

@@ -14,6 +14,7 @@ import { createApp } from './http/app.js';
 import { createClientGate } from './http/client-gate.js';
 import type { Services } from './http/services.js';
 import { schemas } from './http/validation.js';
+import { createIdempotencyStore } from './idempotency/store.js';
 import { createLoginLimiter } from './sessions/login-limiter.js';
 import { createRegistrationLimiter } from './sessions/registration-limiter.js';
 import { hashPassword } from './sessions/password.js';
@@ -49,6 +50,7 @@ function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnT
       perClient: config.REGISTRATIONS_PER_CLIENT,
       windowSeconds: config.REGISTRATION_WINDOW_SECONDS,
     }),
+    idempotency: createIdempotencyStore(redis, prefix, config.IDEMPOTENCY_TTL_SECONDS),
     passwordWork: createClientGate({
       concurrent: config.PASSWORD_HASHES_PER_CLIENT,
       waiting: config.PASSWORD_HASHES_QUEUED_PER_CLIENT,

@@ -1,4 +1,5 @@
 import type { EventStore } from '@herald/eventstore';
+import type { IdempotencyStore } from '../idempotency/store.js';
 import type { PipelineOptions } from '../pipeline.js';
 import type { LoginLimiter } from '../sessions/login-limiter.js';
 import type { RegistrationLimiter } from '../sessions/registration-limiter.js';
@@ -13,6 +14,7 @@ export interface Services {
   readonly sessions: SessionStore;
   readonly loginLimiter: LoginLimiter;
   readonly registrationLimiter: RegistrationLimiter;
+  readonly idempotency: IdempotencyStore;
   /** Turns per client address for scrypt (registration, login). */
   readonly passwordWork: ClientGate;
   /** Turns per client address for queries waiting for X-Herald-Position. */

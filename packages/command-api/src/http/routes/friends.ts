@@ -5,6 +5,7 @@ import { friendshipDecider } from '../../domain/friendship.js';
 import { handleCommand, streamExists } from '../../pipeline.js';
 import { requireUser } from '../auth.js';
 import type { HeraldContext, HeraldState } from '../context.js';
+import { idempotent, pipelineOptions } from '../idempotency.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
@@ -23,10 +24,11 @@ export function friendRoutes(router: Router<HeraldState>, services: Services): v
       data: { userId, friendId, friendRegistered },
       metadata: { now: services.clock(), requestId: ctx.state.requestId },
     };
-    const outcome = await handleCommand(store, friendshipDecider, friendshipStream(userId, friendId), command, services.pipeline);
+    const outcome = await handleCommand(store, friendshipDecider, friendshipStream(userId, friendId), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   }
 
-  router.put('/friend/set/:user_id', (ctx) => changeFriendship(ctx, 'AddFriend'));
-  router.put('/friend/delete/:user_id', (ctx) => changeFriendship(ctx, 'RemoveFriend'));
+  const keyed = idempotent(services.idempotency, 'user');
+  router.put('/friend/set/:user_id', keyed, (ctx) => changeFriendship(ctx, 'AddFriend'));
+  router.put('/friend/delete/:user_id', keyed, (ctx) => changeFriendship(ctx, 'RemoveFriend'));
 }

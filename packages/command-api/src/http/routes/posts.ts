@@ -6,6 +6,7 @@ import { handleCommand } from '../../pipeline.js';
 import { requireUser } from '../auth.js';
 import type { HeraldState } from '../context.js';
 import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { idempotent, newEntityId, pipelineOptions } from '../idempotency.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
@@ -13,30 +14,31 @@ import { parse } from '../validation.js';
 export function postRoutes(router: Router<HeraldState>, services: Services): void {
   const { store, schemas, readModels } = services;
   const metadata = (requestId: string) => ({ now: services.clock(), requestId });
+  const keyed = idempotent(services.idempotency, 'user');
 
-  router.post('/post/create', async (ctx) => {
+  router.post('/post/create', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { text } = parse(schemas.postCreate, ctx.request.body, 'body');
-    const postId = services.newId();
+    const postId = newEntityId(ctx, services);
     const command = { type: 'CreatePost', data: { postId, authorId: userId, text }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(postId), command, { ...services.pipeline, freshStream: true });
+    const outcome = await handleCommand(store, postDecider, postStream(postId), command, pipelineOptions(ctx, services, { freshStream: true }));
     // The OTUS contract answers the bare PostId (a JSON string).
     commandAnswered(ctx, outcome.position, postId);
   });
 
-  router.put('/post/update', async (ctx) => {
+  router.put('/post/update', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { id, text } = parse(schemas.postUpdate, ctx.request.body, 'body');
     const command = { type: 'UpdatePost', data: { postId: id, userId, text }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   });
 
-  router.put('/post/delete/:id', async (ctx) => {
+  router.put('/post/delete/:id', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { id } = parse(schemas.postParams, ctx.params, 'id');
     const command = { type: 'DeletePost', data: { postId: id, userId }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   });
 

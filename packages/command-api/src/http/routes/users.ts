@@ -7,6 +7,7 @@ import { verifyPassword } from '../../sessions/password.js';
 import { requireUser } from '../auth.js';
 import type { HeraldContext, HeraldState } from '../context.js';
 import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { idempotent, newEntityId, pipelineOptions } from '../idempotency.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
@@ -14,11 +15,11 @@ import { parse } from '../validation.js';
 export function userRoutes(router: Router<HeraldState>, services: Services): void {
   const { store, schemas, sessions, loginLimiter, registrationLimiter, passwordWork, readModels } = services;
 
-  router.post('/user/register', async (ctx) => {
+  router.post('/user/register', idempotent(services.idempotency, 'anonymous'), async (ctx) => {
     const input = parse(schemas.register, ctx.request.body, 'body');
     await registrationLimiter.count(ctx.ip);
     const passwordHash = await passwordWork.run(ctx.ip, () => services.hashPassword(input.password));
-    const userId = services.newId();
+    const userId = newEntityId(ctx, services);
     const outcome = await handleCommand(store, userDecider, userStream(userId), {
       type: 'RegisterUser',
       data: {
@@ -31,7 +32,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
         passwordHash,
       },
       metadata: { now: services.clock(), requestId: ctx.state.requestId },
-    }, { ...services.pipeline, freshStream: true });
+    }, pipelineOptions(ctx, services, { freshStream: true }));
     commandAnswered(ctx, outcome.position, { user_id: userId });
   });
 
