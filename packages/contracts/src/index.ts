@@ -11,3 +11,5 @@ export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from 
 export { streamPrefixes, userStream, postStream, friendshipStream } from './streams.js';
 export type { PostedMessage, FeedNotification } from './notification.js';
 export { postedMessageSchema, feedNotificationSchema, feedExchange, userRoutingKey } from './notification.js';
+export type { SessionRevocation } from './sessions.js';
+export { sessionRevocationSchema, sessionRevocationChannel } from './sessions.js';
