@@ -26,7 +26,7 @@ const knownPurposes: Record<string, string> = {
   HTTP_PORT: 'Port of the HTTP API.',
   GRPC_HOST: 'Interface of the gRPC AuthService (loopback unless the notifier runs elsewhere).',
   GRPC_PORT: 'Port of the gRPC AuthService.',
-  REDIS_URL: 'Redis: sessions and login rate limits.',
+  REDIS_URL: 'Redis: sessions, login and registration limits, idempotency keys; the notifier hears logouts there.',
   EVENTSTORE_URL: 'An esdb:// connection string selects EventStoreDB as the event store; unset, PostgreSQL is.',
   PROJECTOR_HOST: 'Interface of the projector\'s /healthz, /readyz, /metrics.',
   PROJECTOR_PORT: 'Port of the projector\'s /healthz, /readyz, /metrics.',

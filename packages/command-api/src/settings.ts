@@ -10,12 +10,12 @@ export const settings = {
   GRPC_HOST: host('127.0.0.1'),
   GRPC_PORT: port(7070),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-  /** Prefix of every Redis key this process writes, so deployments (and test files) never share keys. */
+  /** Prefix of every Redis key (and channel) this process uses, so deployments (and test files) never share keys; the notifiers' must be the same. */
   REDIS_KEY_PREFIX: text('herald:'),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
   /** Connections of the PostgreSQL event store: concurrent appends beyond it queue for one. */
   EVENTSTORE_POOL_SIZE: integer(1, 1_000, 16),
-  /** Trust X-Forwarded-For for the client address (only behind a proxy you run). */
+  /** Trust X-Forwarded-For for the client address (only behind a proxy you run, which overwrites it). */
   TRUST_PROXY: boolean(false),
   SESSION_TTL_SECONDS: integer(1, 30 * 86_400, 86_400),
   BODY_LIMIT_BYTES: integer(1_024, 16 * 1_048_576, 65_536),

@@ -4,6 +4,7 @@ import type { WebSocketServer } from 'ws';
 import type { Bindings } from './bindings.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { Hub } from './hub.js';
+import type { SessionSockets, SocketSession } from './sessionSockets.js';
 import type { Transport, Peer } from './transport.js';
 
 /** How long a user's first socket waits for its binding before it is let in anyway. */
@@ -14,6 +15,7 @@ export interface AdmissionOptions {
   readonly bindings: Bindings;
   readonly transport: Transport;
   readonly wss: WebSocketServer;
+  readonly sessions: SessionSockets;
   readonly isStopping: () => boolean;
 }
 
@@ -22,13 +24,17 @@ export interface AdmissionOptions {
  * socket. Waiting for the binding means that once a client's socket is open, a post
  * made after that moment reaches it. Returns the refusal to answer instead, if any.
  */
-export function createAdmission({ hub, bindings, transport, wss, isStopping }: AdmissionOptions) {
-  return async function admit(userId: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Refusal | undefined> {
+export function createAdmission({ hub, bindings, transport, wss, sessions, isStopping }: AdmissionOptions) {
+  return async function admit(session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Refusal | undefined> {
+    const { userId } = session;
     const peer: Peer = { userId, socket: undefined, alive: true, closeTimer: undefined };
     const admitted = hub.add(userId, peer);
     // Leaving the hub follows the TCP socket, whatever ends it (handshake error, close, cut).
     if (admitted) {
-      socket.on('close', () => hub.remove(peer));
+      socket.on('close', () => {
+        hub.remove(peer);
+        sessions.untrack(peer);
+      });
       await bindings.whenBound(userId, bindWaitMs);
     }
     if (socket.destroyed) return undefined;
@@ -38,7 +44,9 @@ export function createAdmission({ hub, bindings, transport, wss, isStopping }: A
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       transport.attach(peer, ws);
-      if (!admitted) transport.close(peer, closeCodes.tooManySockets);
+      // Ended with its session from now on (or at once, should it have ended meanwhile).
+      if (admitted) sessions.track(peer, session);
+      else transport.close(peer, closeCodes.tooManySockets);
     });
     return undefined;
   };

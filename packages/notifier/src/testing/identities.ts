@@ -18,6 +18,8 @@ export interface Identities {
   /** host:port of the API's gRPC AuthService, for AUTH_GRPC_ADDRESS. */
   readonly authAddress: string;
   readonly databaseUrl: string;
+  /** The API's REDIS_KEY_PREFIX: a notifier with the same one hears its session revocations. */
+  readonly redisKeyPrefix: string;
   /** Registers a user and logs in once: its id and a session token. */
   register(firstName: string): Promise<User>;
   /** The user of this first name, registered on first use: tests name users, not ids. */
@@ -34,11 +36,12 @@ const password = 'correct horse battery staple';
 
 export async function startIdentities(label: string, env: Record<string, string> = {}): Promise<Identities> {
   const database: TestDatabase = await createTestDatabase(label);
+  const redisKeyPrefix = `${uniqueName(`herald-notifier-test.${label}`)}:`;
   let api: CommandApi;
   try {
     api = await startCommandApi(loadConfig(commandApiSettings, {
       DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName(`herald-notifier-test.${label}`)}:`, LOG_LEVEL: 'silent',
+      REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'silent',
       // Cheaper hashing keeps the tests quick; the verification path is the same.
       SCRYPT_LOG2_COST: '12',
       // Every test client is 127.0.0.1.
@@ -88,6 +91,7 @@ export async function startIdentities(label: string, env: Record<string, string>
     apiUrl,
     authAddress: `127.0.0.1:${api.grpcPort}`,
     databaseUrl: database.url,
+    redisKeyPrefix,
     register,
     named,
     login,
