@@ -80,6 +80,7 @@ async function showSignedIn({ userId, token }) {
       setLiveState(state);
       if (reconnected) refreshFeed();
     },
+    onSessionEnded: () => signOut('Your session has ended; log in again.'),
   });
   myPosts.show(userId);
   await refreshFeed();

@@ -168,6 +168,19 @@ if (missing) {
     await screenshot(ben, 'web-ben-edited');
     assert.equal(problems, [], 'no script errors or refused loads in either page');
   });
+
+  test('a session logged out elsewhere signs the page out at once, through its live socket (issue 14)', async () => {
+    const ben = browser?.contexts()[1]?.pages()[0];
+    if (!ben) throw new Error('the pages of the first test are gone');
+    await ben.locator('#live[data-state="live"]').waitFor();
+    const { token } = JSON.parse((await ben.evaluate(() => sessionStorage.getItem('herald.session'))) ?? '{}') as { token?: string };
+    const loggedOut = await fetch(`${herald().apiUrl}/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.is(loggedOut.status, 200);
+    // The page makes no request meanwhile: the notifier's 4001 is what tells it.
+    await ben.locator('#signed-out').waitFor();
+    await ben.locator('#flash', { hasText: 'Your session has ended' }).waitFor();
+    assert.equal(problems, [], 'no script errors or refused loads');
+  });
 }
 
 test.run();
