@@ -173,7 +173,9 @@ if (missing) {
     const ben = browser?.contexts()[1]?.pages()[0];
     if (!ben) throw new Error('the pages of the first test are gone');
     await ben.locator('#live[data-state="live"]').waitFor();
-    const { token } = JSON.parse((await ben.evaluate(() => sessionStorage.getItem('herald.session'))) ?? '{}') as { token?: string };
+    // The page keeps its session in session storage (public/api.js).
+    const stored = await ben.evaluate<string | null>('sessionStorage.getItem("herald.session")');
+    const { token } = JSON.parse(stored ?? '{}') as { token?: string };
     const loggedOut = await fetch(`${herald().apiUrl}/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.is(loggedOut.status, 200);
     // The page makes no request meanwhile: the notifier's 4001 is what tells it.
