@@ -7,6 +7,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Decider } from './domain/decider.js';
 import { HeraldError } from './errors.js';
 
+/** The id of a command's `index`-th event. */
+export type EventIds = (index: number) => string;
+
 export interface PipelineOptions {
   /** Attempts before a write that keeps losing races is refused with 503 (default 5). */
   readonly maxAttempts?: number;
@@ -22,7 +25,7 @@ export interface PipelineOptions {
    * recognises, and a command whose events are already in its stream is not decided
    * again but answered with their position. Random (UUIDv7) without it.
    */
-  readonly eventId?: (index: number) => string;
+  readonly eventId?: EventIds;
 }
 
 export interface CommandOutcome<Event> {
@@ -39,47 +42,46 @@ interface LoadedStream<State> {
   readonly state: State;
   readonly revision: bigint | 'no_stream';
   readonly lastPosition: Position | null;
-  /** Where each event id of the stream is. */
-  readonly positions: ReadonlyMap<string, Position>;
+  /** The position of the last of this command's events, when an earlier run of it appended them. */
+  readonly appliedAt: Position | null;
 }
+
+const emptyStream = { revision: 'no_stream', lastPosition: null, appliedAt: null } as const;
 
 async function loadStream<State, Command, Event extends HeraldEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
   stream: string,
+  eventId?: EventIds,
 ): Promise<LoadedStream<State>> {
   let recorded;
   try {
     recorded = await store.readStream(stream);
   } catch (error) {
-    if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null, positions: new Map() };
+    if (error instanceof StreamNotFoundError) return { state: decider.initialState, ...emptyStream };
     throw error;
   }
   let state = decider.initialState;
+  // A command's events were appended together, so they follow one another in the stream.
+  let index = 0;
+  let ours = eventId?.(index);
+  let appliedAt: Position | null = null;
   for (const record of recorded) {
     const parsed = parseEvent(record.type, record.data, record.metadata);
     // A record this code cannot read is a broken invariant of the log, not a user error.
     if (!parsed.ok) throw new Error(`stream ${stream} revision ${record.revision}: ${parsed.reason}`);
     if (!decider.accepts(parsed.event)) throw new Error(`stream ${stream} holds a foreign event ${record.type}`);
     state = decider.evolve(state, parsed.event);
+    if (eventId && record.id === ours) {
+      appliedAt = record.position;
+      ours = eventId(++index);
+    }
   }
   const last = recorded.at(-1);
-  const positions = new Map(recorded.map((record) => [record.id, record.position]));
-  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null, positions };
+  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null, appliedAt };
 }
 
-/** The position of the last of this command's events, when an earlier run of it appended them. */
-function appliedBefore(loaded: LoadedStream<unknown>, eventId: ((index: number) => string) | undefined): Position | null {
-  let position: Position | null = null;
-  for (let index = 0; eventId; index++) {
-    const found = loaded.positions.get(eventId(index));
-    if (found === undefined) break;
-    position = found;
-  }
-  return position;
-}
-
-function toNewEvent(event: HeraldEvent, index: number, eventId: ((index: number) => string) | undefined): NewEvent {
+function toNewEvent(event: HeraldEvent, index: number, eventId: EventIds | undefined): NewEvent {
   return { id: eventId?.(index) ?? uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
 }
 
@@ -100,10 +102,9 @@ export async function handleCommand<State, Command, Event extends HeraldEvent>(
   for (let attempt = 1; ; attempt++) {
     const loaded: LoadedStream<State> =
       attempt === 1 && options.freshStream
-        ? { state: decider.initialState, revision: 'no_stream', lastPosition: null, positions: new Map() }
-        : await loadStream(store, decider, stream);
-    const earlier = appliedBefore(loaded, options.eventId);
-    if (earlier !== null) return { events: [], position: earlier };
+        ? { state: decider.initialState, ...emptyStream }
+        : await loadStream(store, decider, stream, options.eventId);
+    if (loaded.appliedAt !== null) return { events: [], position: loaded.appliedAt };
     const events = decider.decide(command, loaded.state);
     if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
     try {

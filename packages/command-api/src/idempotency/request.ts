@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeraldError } from '../errors.js';
+import { sha256Hex } from '../sha256.js';
 
 export const idempotencyHeader = 'Idempotency-Key';
 
@@ -15,8 +16,6 @@ export function idempotencyKeyOf(header: string): string | undefined {
   return header;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /**
  * What makes two requests "the same request": method, path and body. A password is
  * left out, so that no fast hash of it is ever stored: a retry that changed only the
@@ -28,7 +27,7 @@ export function fingerprintOf(method: string, path: string, body: unknown): stri
     const { password: _password, ...rest } = kept as Record<string, unknown>;
     kept = rest;
   }
-  return sha256(JSON.stringify([method, path, kept]));
+  return sha256Hex(JSON.stringify([method, path, kept]));
 }
 
 /** Ids a command needs, chosen before it runs. */

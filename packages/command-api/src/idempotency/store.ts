@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisCall } from '../sessions/redis.js';
+import { sha256Hex } from '../sha256.js';
 
 /** A command's answer as the client got it, to give a retry. */
 export interface StoredAnswer {
@@ -46,7 +47,7 @@ return 0`;
 export function createIdempotencyStore(redis: Redis, keyPrefix: string, ttlSeconds: number): IdempotencyStore {
   return {
     async claim(scope, key, fingerprint) {
-      const redisKey = `${keyPrefix}idempotency:${scope}:${createHashHex(key)}`;
+      const redisKey = `${keyPrefix}idempotency:${scope}:${sha256Hex(key)}`;
       const running = JSON.stringify({ state: 'running', fingerprint, claim: randomUUID() } satisfies Entry);
       const found = await redisCall(() => redis.eval(claimScript, 1, redisKey, running, runningLeaseMs)) as string | null;
       if (found !== null) {
@@ -65,8 +66,4 @@ export function createIdempotencyStore(redis: Redis, keyPrefix: string, ttlSecon
       };
     },
   };
-}
-
-function createHashHex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SessionRevocation } from '@herald/contracts';
 import { sessionRevocationChannel } from '@herald/contracts';
 import type { Redis } from 'ioredis';
+import { sha256Hex } from '../sha256.js';
 import { redisCall } from './redis.js';
 
 /** A live session: whose it is, and how long it has left. */
@@ -33,14 +34,12 @@ export function isWellFormedToken(token: string): boolean {
   return tokenPattern.test(token);
 }
 
-const tokenSha256 = (token: string) => createHash('sha256').update(token).digest('hex');
-
 /**
  * Sessions in Redis as `sha256(token) -> user id` with a TTL. Only the hash is stored,
  * so whoever reads Redis cannot replay a token.
  */
 export function createSessionStore(redis: Redis, keyPrefix: string, ttlSeconds: number): SessionStore {
-  const key = (token: string) => `${keyPrefix}session:${tokenSha256(token)}`;
+  const key = (token: string) => `${keyPrefix}session:${sha256Hex(token)}`;
   const revocations = sessionRevocationChannel(keyPrefix);
   return {
     async create(userId) {
@@ -65,7 +64,7 @@ export function createSessionStore(redis: Redis, keyPrefix: string, ttlSeconds: 
     },
     async revoke(token) {
       if (!isWellFormedToken(token)) return;
-      const message: SessionRevocation = { tokenSha256: tokenSha256(token) };
+      const message: SessionRevocation = { tokenSha256: sha256Hex(token) };
       await redisCall(() => redis.multi().del(key(token)).publish(revocations, JSON.stringify(message)).exec());
     },
   };
