@@ -1,19 +1,14 @@
 // Work a client can make the API do without an account is bounded per client address
 // (issue 14, "unauthenticated work is free"). Addresses come from X-Forwarded-For.
-import { loadConfig } from '@herald/kit';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import { settings } from '../settings.js';
-import type { CommandApi } from '../start.js';
-import { startCommandApi } from '../start.js';
-import type { Answer, Harness } from '../testing/harness.js';
-import { call, harnessEnv, newUser, startHarness } from '../testing/harness.js';
+import type { Answer, ExtraApi, Harness } from '../testing/harness.js';
+import { call, newUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 /** One hash at a time per address, one more waiting; each hash slow enough (64 MiB) that a burst overlaps it. */
-let narrow: CommandApi;
-let narrowUrl: string;
+let narrow: ExtraApi;
 
 test.before(async () => {
   h = await startHarness('command_api_client_bounds', {
@@ -23,16 +18,12 @@ test.before(async () => {
     // A generous bound so that the burst below surely overlaps the first wait; not a timing claim.
     CONSISTENCY_WAIT_MS: '3000',
   });
-  narrow = await startCommandApi(
-    loadConfig(settings, {
-      ...harnessEnv(h.db.url),
-      TRUST_PROXY: 'true',
-      SCRYPT_LOG2_COST: '16',
-      PASSWORD_HASHES_PER_CLIENT: '1',
-      PASSWORD_HASHES_QUEUED_PER_CLIENT: '1',
-    }),
-  );
-  narrowUrl = `http://127.0.0.1:${narrow.httpPort}`;
+  narrow = await startExtraApi(h.db.url, {
+    TRUST_PROXY: 'true',
+    SCRYPT_LOG2_COST: '16',
+    PASSWORD_HASHES_PER_CLIENT: '1',
+    PASSWORD_HASHES_QUEUED_PER_CLIENT: '1',
+  });
 });
 
 test.after(async () => {
@@ -56,12 +47,12 @@ test('regression (issue 14): registrations from one address are bounded per wind
 });
 
 test('regression (issue 14): password hashing beyond an address\'s turn and queue is refused with 429, not run', async () => {
-  const burst = await Promise.all(Array.from({ length: 8 }, () => register(narrowUrl, '203.0.113.20')));
+  const burst = await Promise.all(Array.from({ length: 8 }, () => register(narrow.baseUrl, '203.0.113.20')));
   const hashed = burst.filter((a) => a.status === 200).length;
   const refused = burst.filter((a) => a.status === 429 && a.body.error === 'too_many_requests');
   assert.ok(hashed >= 1 && refused.length >= 1 && hashed + refused.length === 8, statuses(burst));
   assert.ok(refused.every((a) => Number(a.headers.get('retry-after')) >= 1), 'with Retry-After');
-  assert.is((await register(narrowUrl, '198.51.100.20')).status, 200, 'another address still registers');
+  assert.is((await register(narrow.baseUrl, '198.51.100.20')).status, 200, 'another address still registers');
 });
 
 test('regression (issue 14): queries waiting for X-Herald-Position are bounded per address', async () => {

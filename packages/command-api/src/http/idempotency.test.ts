@@ -2,27 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { friendshipStream, postStream, userStream } from '@herald/contracts';
 import type { EventStore } from '@herald/eventstore';
 import { createPostgresEventStore } from '@herald/eventstore';
-import { loadConfig } from '@herald/kit';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import { settings } from '../settings.js';
-import type { CommandApi } from '../start.js';
-import { startCommandApi } from '../start.js';
-import type { Answer, CallOptions, Harness } from '../testing/harness.js';
-import { call, harnessEnv, newUser, registeredUser, startHarness } from '../testing/harness.js';
+import type { Answer, CallOptions, ExtraApi, Harness } from '../testing/harness.js';
+import { call, newUser, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let store: EventStore;
 /** A second API on the same database whose stored answers live one second. */
-let forgetful: CommandApi;
-let forgetfulUrl: string;
+let forgetful: ExtraApi;
 
 test.before(async () => {
   h = await startHarness('command_api_idempotency');
   store = createPostgresEventStore({ databaseUrl: h.db.url });
-  forgetful = await startCommandApi(loadConfig(settings, { ...harnessEnv(h.db.url), IDEMPOTENCY_TTL_SECONDS: '1' }));
-  forgetfulUrl = `http://127.0.0.1:${forgetful.httpPort}`;
+  forgetful = await startExtraApi(h.db.url, { IDEMPOTENCY_TTL_SECONDS: '1' });
 });
 
 test.after(async () => {
@@ -133,12 +127,12 @@ test('parallel requests with one key apply the command once: the others get its 
 });
 
 test('an answer lost (or expired) is rebuilt from the event store: a create or delete is not applied twice', async () => {
-  const ann = await registeredUser(forgetfulUrl);
+  const ann = await registeredUser(forgetful.baseUrl);
   const createKey = newKey();
-  const create = () => call(forgetfulUrl, 'POST', '/post/create', withKey(createKey, { json: { text: 'kept' }, token: ann.token }));
+  const create = () => call(forgetful.baseUrl, 'POST', '/post/create', withKey(createKey, { json: { text: 'kept' }, token: ann.token }));
   const created = await create();
   const deleteKey = newKey();
-  const remove = () => call(forgetfulUrl, 'PUT', `/post/delete/${created.body}`, withKey(deleteKey, { token: ann.token }));
+  const remove = () => call(forgetful.baseUrl, 'PUT', `/post/delete/${created.body}`, withKey(deleteKey, { token: ann.token }));
   const removed = await remove();
   await sleep(1_500); // past IDEMPOTENCY_TTL_SECONDS: Redis no longer holds either answer
   const [createdAgain, removedAgain] = [await create(), await remove()];

@@ -17,7 +17,7 @@ export interface Harness {
 }
 
 /** Environment of a further API on the harness's database, with Redis keys of its own. */
-export function harnessEnv(databaseUrl: string): Record<string, string> {
+function harnessEnv(databaseUrl: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     HTTP_HOST: '127.0.0.1',
@@ -31,6 +31,18 @@ export function harnessEnv(databaseUrl: string): Record<string, string> {
     // are lifted here, and tested on their own (src/http/client-bounds.test.ts).
     ...liftedClientBounds,
   };
+}
+
+/** A further API on a harness's database, with Redis keys of its own and settings of its own. */
+export interface ExtraApi {
+  readonly api: CommandApi;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startExtraApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ExtraApi> {
+  const api = await startCommandApi(loadConfig(settings, { ...harnessEnv(databaseUrl), ...env }));
+  return { api, baseUrl: `http://127.0.0.1:${api.httpPort}`, stop: () => api.stop() };
 }
 
 export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {
