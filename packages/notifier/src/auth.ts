@@ -12,6 +12,8 @@ export interface CheckedSession {
   readonly checkedAt: number;
   /** When the session ends (Date.now() scale), when the auth service said. */
   readonly expiresAt: number | undefined;
+  /** Which period of hearing (or not hearing) revocations the answer was asked in (see `trustCache`). */
+  readonly epoch: number;
 }
 
 /** What the auth service said about a token; `unknown` when it was not asked (`mayAsk: false`) and nothing was cached. */
@@ -81,6 +83,8 @@ export class TokenValidator {
   readonly #revokedAt = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<Verdict>>();
   #trusted = false;
+  /** Changes whenever `#trusted` does: an answer from an earlier epoch may have missed a revocation. */
+  #epoch = 0;
 
   constructor(private readonly options: AuthOptions) {
     this.#channel = createChannel(options.address);
@@ -122,8 +126,19 @@ export class TokenValidator {
 
   /** Good answers are reused only while revocations are heard; losing them forgets every one. */
   trustCache(trusted: boolean): void {
+    if (trusted === this.#trusted) return;
     this.#trusted = trusted;
-    if (!trusted) this.#cache.clear();
+    this.#epoch += 1;
+    this.#cache.clear();
+  }
+
+  /**
+   * Whether a revocation of this session may have gone unheard: revocations are heard
+   * now, but the answer was asked for before they were (across a gap). While they are
+   * not heard, the recheck that follows covers every open socket.
+   */
+  mayHaveMissedRevocation(session: CheckedSession): boolean {
+    return this.#trusted && session.epoch !== this.#epoch;
   }
 
   close(): void {
@@ -137,13 +152,14 @@ export class TokenValidator {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
     const checkedAt = Date.now();
+    const epoch = this.#epoch;
     const trusted = this.#trusted;
     try {
       const { userId, expiresInMs } = await this.#client.validateToken({ token }, { signal: deadline.signal });
       if (!userId || this.revokedSince(key, checkedAt)) return this.#refuse(key);
-      const session: CheckedSession = { userId, key, checkedAt, expiresAt: expiresInMs > 0 ? checkedAt + expiresInMs : undefined };
-      // Trusted for the whole call: a feed lost meanwhile may have missed this token's revocation.
-      if (trusted && this.#trusted) this.#remember(session);
+      const session: CheckedSession = { userId, key, checkedAt, expiresAt: expiresInMs > 0 ? checkedAt + expiresInMs : undefined, epoch };
+      // Heard for the whole call: a gap meanwhile may have hidden this token's revocation.
+      if (trusted && epoch === this.#epoch) this.#remember(session);
       return { kind: 'user', ...session };
     } catch (error) {
       if (error instanceof ClientError && refusedStatuses.has(error.code)) return this.#refuse(key);

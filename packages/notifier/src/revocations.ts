@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 import { sessionRevocationChannel, sessionRevocationSchema } from '@herald/contracts';
 import type { Logger } from '@herald/kit';
 import type { TokenValidator } from './auth.js';
-import { closeCodes } from './codes.js';
 import type { NotifierMetrics } from './metrics.js';
 import type { SessionSockets } from './sessionSockets.js';
 
@@ -18,16 +17,13 @@ export interface RevocationFeedOptions {
   readonly metrics: NotifierMetrics;
 }
 
-/** Sessions asked about at once when the feed comes back. */
-const recheckConcurrency = 8;
-
 /**
  * Logouts, heard on the Redis channel the command API publishes them on (in the same
  * step as it deletes the session): each closes the token's sockets here with 4001 and
  * makes the token validator forget it. Redis pub/sub keeps nothing for a subscriber
  * that is away, so while the feed is down the validator reuses no good answer, and
- * when it is back every session with open sockets is asked about again before the
- * cache is trusted once more.
+ * once it is back every session with open sockets is asked about again (sockets
+ * opened on an answer from before are asked about as they open).
  */
 export class RevocationFeed {
   readonly #redis: Redis;
@@ -66,31 +62,21 @@ export class RevocationFeed {
     const generation = ++this.#generation;
     try {
       await this.#redis.subscribe(this.#channel);
-      await this.#recheck(generation);
     } catch (error) {
       this.options.logger.warn({ err: error }, 'subscribing to session revocations failed; retrying on the next connection');
       return;
     }
     if (generation !== this.#generation) return;
+    // From here on every logout is heard: answers are reused again (the cache starts
+    // empty), and sessions already open are asked about, in case theirs was missed.
     this.options.auth.trustCache(true);
     this.options.logger.info({ channel: this.#channel }, 'hearing session revocations');
+    await this.options.sockets.recheckAll(() => generation === this.#generation);
   }
 
   #onLost(): void {
     this.#generation += 1;
     this.options.auth.trustCache(false);
-  }
-
-  /** Every session with open sockets, asked about again: revocations may have been missed. */
-  async #recheck(generation: number): Promise<void> {
-    const pending = this.options.sockets.sessions();
-    const worker = async () => {
-      for (let session = pending.pop(); session && generation === this.#generation; session = pending.pop()) {
-        const verdict = await this.options.auth.validate(session.token, { fresh: true });
-        if (verdict.kind === 'unauthenticated') this.#end(session.key);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(recheckConcurrency, pending.length) }, worker));
   }
 
   #onMessage(channel: string, message: string): void {
@@ -106,11 +92,6 @@ export class RevocationFeed {
       return;
     }
     this.options.metrics.revocations.inc();
-    this.#end(parsed.data.tokenSha256);
-  }
-
-  #end(key: string): void {
-    this.options.auth.revoke(key);
-    this.options.sockets.end(key, closeCodes.sessionRevoked);
+    this.options.sockets.revoke(parsed.data.tokenSha256);
   }
 }

@@ -30,7 +30,7 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
   const rooms = createRooms(config, logger);
   const { bus, auth, metrics, transport, hub } = rooms;
   // Sessions end their sockets: logouts heard on Redis, expiries by the clock.
-  const sessions = new SessionSockets(transport, (key, time) => auth.revokedSince(key, time));
+  const sessions = new SessionSockets(transport, auth);
   const admit = createAdmission({ ...rooms, sessions, isStopping: () => stopping });
   const failures = new FailureWindows(config.AUTH_FAILURES_PER_CLIENT, config.AUTH_FAILURE_WINDOW_MS);
   const server = createServer(answerPlainRequests(rooms, logger));

@@ -1,4 +1,4 @@
-import type { CheckedSession } from './auth.js';
+import type { CheckedSession, TokenValidator } from './auth.js';
 import { closeCodes, type CloseCode } from './codes.js';
 import type { Transport, Peer } from './transport.js';
 
@@ -17,10 +17,14 @@ interface Tracked {
 const sweepMs = 250;
 const slotOf = (time: number) => Math.ceil(time / sweepMs);
 
+/** Sessions asked about at once in a recheck. */
+const recheckConcurrency = 8;
+
 /**
  * Which open sockets belong to which session (token), so that a session's end ends
- * them: `end(key, code)` on a logout, and one timer for expiries (sessions filed by
- * the slot of time they end in). Beside the hub, not in it: the hub is about users.
+ * them: `revoke(key)` on a logout (4001), one timer for expiries (4002; sessions filed
+ * by the slot of time they end in), and `recheckAll` after revocations may have gone
+ * unheard. Beside the hub, not in it: the hub is about users.
  */
 export class SessionSockets {
   readonly #byKey = new Map<string, Tracked>();
@@ -31,13 +35,12 @@ export class SessionSockets {
 
   constructor(
     private readonly transport: Transport,
-    /** Whether the session was revoked since it was checked (a logout heard meanwhile). */
-    private readonly revokedSince: (key: string, time: number) => boolean,
+    private readonly auth: TokenValidator,
   ) {}
 
   /** Follows a socket that just opened; ends it at once if its session ended meanwhile. */
   track(peer: Peer, session: SocketSession): void {
-    if (this.revokedSince(session.key, session.checkedAt)) return this.transport.close(peer, closeCodes.sessionRevoked);
+    if (this.auth.revokedSince(session.key, session.checkedAt)) return this.transport.close(peer, closeCodes.sessionRevoked);
     if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) return this.transport.close(peer, closeCodes.sessionExpired);
     let tracked = this.#byKey.get(session.key);
     if (!tracked) {
@@ -47,6 +50,8 @@ export class SessionSockets {
     }
     tracked.peers.add(peer);
     this.#keyOfPeer.set(peer, session.key);
+    // An answer from before revocations were heard again: ask once more.
+    if (this.auth.mayHaveMissedRevocation(session)) void this.#recheck(session);
   }
 
   untrack(peer: Peer): void {
@@ -58,17 +63,19 @@ export class SessionSockets {
     if (tracked?.peers.size === 0) this.#byKey.delete(key);
   }
 
-  /** Closes every socket of the session; returns how many. */
-  end(key: string, code: CloseCode): number {
-    const peers = this.#byKey.get(key)?.peers;
-    if (!peers) return 0;
-    for (const peer of peers) this.transport.close(peer, code);
-    return peers.size;
+  /** A logout: the token is forgotten and each of its sockets closed with 4001. */
+  revoke(key: string): void {
+    this.auth.revoke(key);
+    this.#end(key, closeCodes.sessionRevoked);
   }
 
-  /** The sessions with open sockets, to ask about again. */
-  sessions(): SocketSession[] {
-    return [...this.#byKey.values()].map((t) => t.session);
+  /** Asks about every session with open sockets again (8 at a time), ending those that ended; stops when `current()` turns false. */
+  async recheckAll(current: () => boolean): Promise<void> {
+    const pending = [...this.#byKey.values()].map((t) => t.session);
+    const worker = async () => {
+      for (let session = pending.pop(); session && current(); session = pending.pop()) await this.#recheck(session);
+    };
+    await Promise.all(Array.from({ length: Math.min(recheckConcurrency, pending.length) }, worker));
   }
 
   start(): void {
@@ -78,6 +85,15 @@ export class SessionSockets {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  async #recheck(session: SocketSession): Promise<void> {
+    const verdict = await this.auth.validate(session.token, { fresh: true });
+    if (verdict.kind === 'unauthenticated') this.revoke(session.key);
+  }
+
+  #end(key: string, code: CloseCode): void {
+    for (const peer of this.#byKey.get(key)?.peers ?? []) this.transport.close(peer, code);
   }
 
   #fileExpiry(key: string, expiresAt: number): void {
@@ -93,7 +109,7 @@ export class SessionSockets {
       const keys = this.#endingIn.get(slot);
       this.#endingIn.delete(slot);
       this.#sweptUpTo = slot;
-      for (const key of keys ?? []) this.end(key, closeCodes.sessionExpired);
+      for (const key of keys ?? []) this.#end(key, closeCodes.sessionExpired);
     }
   }
 }
