@@ -7,6 +7,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Decider } from './domain/decider.js';
 import { HeraldError } from './errors.js';
 
+/** The id of a command's `index`-th event. */
+export type EventIds = (index: number) => string;
+
 export interface PipelineOptions {
   /** Attempts before a write that keeps losing races is refused with 503 (default 5). */
   readonly maxAttempts?: number;
@@ -16,6 +19,13 @@ export interface PipelineOptions {
    * the conflict sends the command down the ordinary read-decide-retry path.
    */
   readonly freshStream?: boolean;
+  /**
+   * The id of the command's `index`-th event, fixed before it runs (from an
+   * Idempotency-Key): a retry appends the very same events, which the store
+   * recognises, and a command whose events are already in its stream is not decided
+   * again but answered with their position. Random (UUIDv7) without it.
+   */
+  readonly eventId?: EventIds;
 }
 
 export interface CommandOutcome<Event> {
@@ -32,34 +42,47 @@ interface LoadedStream<State> {
   readonly state: State;
   readonly revision: bigint | 'no_stream';
   readonly lastPosition: Position | null;
+  /** The position of the last of this command's events, when an earlier run of it appended them. */
+  readonly appliedAt: Position | null;
 }
+
+const emptyStream = { revision: 'no_stream', lastPosition: null, appliedAt: null } as const;
 
 async function loadStream<State, Command, Event extends HeraldEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
   stream: string,
+  eventId?: EventIds,
 ): Promise<LoadedStream<State>> {
   let recorded;
   try {
     recorded = await store.readStream(stream);
   } catch (error) {
-    if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null };
+    if (error instanceof StreamNotFoundError) return { state: decider.initialState, ...emptyStream };
     throw error;
   }
   let state = decider.initialState;
+  // A command's events were appended together, so they follow one another in the stream.
+  let index = 0;
+  let ours = eventId?.(index);
+  let appliedAt: Position | null = null;
   for (const record of recorded) {
     const parsed = parseEvent(record.type, record.data, record.metadata);
     // A record this code cannot read is a broken invariant of the log, not a user error.
     if (!parsed.ok) throw new Error(`stream ${stream} revision ${record.revision}: ${parsed.reason}`);
     if (!decider.accepts(parsed.event)) throw new Error(`stream ${stream} holds a foreign event ${record.type}`);
     state = decider.evolve(state, parsed.event);
+    if (eventId && record.id === ours) {
+      appliedAt = record.position;
+      ours = eventId(++index);
+    }
   }
   const last = recorded.at(-1);
-  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null };
+  return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null, appliedAt };
 }
 
-function toNewEvent(event: HeraldEvent): NewEvent {
-  return { id: uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
+function toNewEvent(event: HeraldEvent, index: number, eventId: EventIds | undefined): NewEvent {
+  return { id: eventId?.(index) ?? uuidv7(), type: event.type, data: event.data, metadata: event.metadata };
 }
 
 /**
@@ -79,12 +102,13 @@ export async function handleCommand<State, Command, Event extends HeraldEvent>(
   for (let attempt = 1; ; attempt++) {
     const loaded: LoadedStream<State> =
       attempt === 1 && options.freshStream
-        ? { state: decider.initialState, revision: 'no_stream', lastPosition: null }
-        : await loadStream(store, decider, stream);
+        ? { state: decider.initialState, ...emptyStream }
+        : await loadStream(store, decider, stream, options.eventId);
+    if (loaded.appliedAt !== null) return { events: [], position: loaded.appliedAt };
     const events = decider.decide(command, loaded.state);
     if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
     try {
-      const appended = await store.append(stream, events.map(toNewEvent), { expectedRevision: loaded.revision });
+      const appended = await store.append(stream, events.map((event, index) => toNewEvent(event, index, options.eventId)), { expectedRevision: loaded.revision });
       return { events, position: appended.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;

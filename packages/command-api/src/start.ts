@@ -11,9 +11,12 @@ import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { startGrpcServer } from './grpc/auth-service.js';
 import { createApp } from './http/app.js';
+import { createClientGate } from './http/client-gate.js';
 import type { Services } from './http/services.js';
 import { schemas } from './http/validation.js';
+import { createIdempotencyStore } from './idempotency/store.js';
 import { createLoginLimiter } from './sessions/login-limiter.js';
+import { createRegistrationLimiter } from './sessions/registration-limiter.js';
 import { hashPassword } from './sessions/password.js';
 import { createRedis } from './sessions/redis.js';
 import { createSessionStore } from './sessions/sessions.js';
@@ -37,10 +40,23 @@ function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnT
     store,
     sessions: createSessionStore(redis, prefix, config.SESSION_TTL_SECONDS),
     loginLimiter: createLoginLimiter(redis, prefix, {
+      failuresPerUserAndClient: config.LOGIN_FAILURES_PER_USER_AND_CLIENT,
       failuresPerUser: config.LOGIN_FAILURES_PER_USER,
       failuresPerClient: config.LOGIN_FAILURES_PER_CLIENT,
       windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      knownClientSeconds: config.LOGIN_KNOWN_CLIENT_SECONDS,
     }),
+    registrationLimiter: createRegistrationLimiter(redis, prefix, {
+      perClient: config.REGISTRATIONS_PER_CLIENT,
+      windowSeconds: config.REGISTRATION_WINDOW_SECONDS,
+    }),
+    idempotency: createIdempotencyStore(redis, prefix, config.IDEMPOTENCY_TTL_SECONDS),
+    passwordWork: createClientGate({
+      concurrent: config.PASSWORD_HASHES_PER_CLIENT,
+      waiting: config.PASSWORD_HASHES_QUEUED_PER_CLIENT,
+      what: 'password checks',
+    }),
+    positionWaits: createClientGate({ concurrent: config.CONSISTENCY_WAITS_PER_CLIENT, waiting: 0, what: 'queries waiting for X-Herald-Position' }),
     readModels: createReadModelQueries(pool),
     schemas: schemas({
       postTextMaxChars: config.POST_TEXT_MAX_CHARS,

@@ -13,3 +13,5 @@ export type { PostedMessage, PostNotification } from './notification.js';
 export { postedMessageSchema, postNotificationSchema, postsExchange, postsExchangeType, notificationMessageId } from './notification.js';
 export type { PushedPost, ResumeFailed, HistoryEntry } from './history.js';
 export { pushedPostSchema, resumeFailedSchema, isCursor, historyKeys, decodeHistoryEntry } from './history.js';
+export type { SessionRevocation } from './sessions.js';
+export { sessionRevocationSchema, sessionRevocationChannel } from './sessions.js';

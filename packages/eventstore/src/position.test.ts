@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventStoreInputError } from './errors.js';
-import { decodePosition, encodePosition, parsePosition } from './position.js';
+import { decodePosition, encodePosition, isPosition, parsePosition } from './position.js';
 
 const samples: [bigint, bigint][] = [
   [0n, 0n], [0n, 1n], [1n, 0n], [9n, 10n], [10n, 9n], [255n, 256n], [2n ** 32n, 5n], [2n ** 63n - 1n, 2n ** 64n - 1n], [2n ** 64n - 1n, 0n],
@@ -20,8 +20,15 @@ test('a position survives being written down and read back', () => {
   for (const [high, low] of samples) assert.equal(decodePosition(JSON.parse(JSON.stringify(encodePosition(high, low)))), { high, low });
 });
 
+const notPositions = ['', 'x', '1-2', 'zzzz', `${'0'.repeat(16)}-${'0'.repeat(15)}`, `${'A'.repeat(16)}-${'0'.repeat(16)}`, `${'0'.repeat(16)}-${'0'.repeat(16)}-0`, 42, null, undefined, {}];
+
+test('isPosition tells the shape of a position from anything else, without throwing', () => {
+  for (const [high, low] of samples) assert.ok(isPosition(encodePosition(high, low)));
+  for (const bad of notPositions) assert.not.ok(isPosition(bad), String(bad));
+});
+
 test('anything else is refused as invalid_position', () => {
-  for (const bad of ['', 'x', '1-2', `${'0'.repeat(16)}-${'0'.repeat(15)}`, `${'A'.repeat(16)}-${'0'.repeat(16)}`, 42, null, undefined, {}]) {
+  for (const bad of notPositions) {
     try {
       decodePosition(bad);
       assert.unreachable(`accepted ${String(bad)}`);

@@ -19,6 +19,14 @@ export function encodePosition(high: bigint, low: bigint): Position {
   return `${high.toString(16).padStart(16, '0')}-${low.toString(16).padStart(16, '0')}`;
 }
 
+/** The shape, in words, for error messages. */
+export const positionShapeText = '16 lowercase hex digits, "-", 16 lowercase hex digits';
+
+/** Whether a value has the shape of a position; not whether any store ever wrote it. */
+export function isPosition(value: unknown): value is Position {
+  return typeof value === 'string' && pattern.test(value);
+}
+
 /** Throws EventStoreInputError('invalid_position') for anything that is not a position. */
 export function decodePosition(position: unknown): PositionParts {
   const match = typeof position === 'string' ? pattern.exec(position) : null;

@@ -3,6 +3,7 @@
 // open-loop post generator whose latencies count from when each post was due.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { liftedClientBounds } from '@herald/command-api/testing';
 import { inPool, percentile } from '@herald/kit/bench';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
@@ -39,17 +40,22 @@ export async function http(apiUrl: string, method: string, path: string, token?:
 export async function startBenchSystem(label: string, sockets: number): Promise<BenchSystem> {
   const database: TestDatabase = await createTestDatabase(label);
   const exchange = uniqueName('herald.posts.bench');
+  const redisKeyPrefix = `${uniqueName('herald-bench')}:`;
   const processes: HeraldProcess[] = [];
   const fleets = startFleets(sockets, 2);
   try {
     const api = await spawnReady('command-api', commandApiMain, {
       DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName('herald-bench')}:`, SCRYPT_LOG2_COST: '10',
+      REDIS_KEY_PREFIX: redisKeyPrefix, SCRYPT_LOG2_COST: '10',
+      // Every client of the benchmark is 127.0.0.1.
+      ...liftedClientBounds,
     });
     processes.push(api);
     const apiUrl = `http://127.0.0.1:${api.port}`;
-    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange }));
-    const notifier = await spawnNotifier({ AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange });
+    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix }));
+    const notifier = await spawnNotifier({
+      AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, AUTH_FAILURES_PER_CLIENT: '1000000',
+    });
     processes.push(notifier);
     return {
       apiUrl,

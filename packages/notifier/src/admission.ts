@@ -7,6 +7,7 @@ import type { CatchUp } from './catch-up.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { HistoryReader } from './history.js';
 import type { Hub } from './hub.js';
+import type { SessionSockets, SocketSession } from './sessionSockets.js';
 import type { Transport, Peer } from './transport.js';
 
 /** How long the process's first socket waits for the queue's binding before it is let in anyway. */
@@ -20,6 +21,7 @@ export interface AdmissionOptions {
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
   readonly lastSeen: () => string | undefined;
+  readonly sessions: SessionSockets;
   readonly isStopping: () => boolean;
 }
 
@@ -37,8 +39,9 @@ export function sinceOf(req: IncomingMessage, url: URL): string | undefined {
  * `since` first gets what it missed (see CatchUp), its live posts held from the moment it
  * joins the hub. Returns the refusal to answer instead, if any.
  */
-export function createAdmission({ hub, bindings, transport, wss, catchUp, history, lastSeen, isStopping }: AdmissionOptions) {
-  return async function admit(userId: string, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined): Promise<Refusal | undefined> {
+export function createAdmission({ hub, bindings, transport, wss, catchUp, history, lastSeen, sessions, isStopping }: AdmissionOptions) {
+  return async function admit(session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined): Promise<Refusal | undefined> {
+    const { userId } = session;
     const peer: Peer = { userId, socket: undefined, alive: true, closeTimer: undefined, cursor: undefined, pending: undefined };
     const admitted = hub.add(userId, peer);
     let opened: () => void = () => undefined;
@@ -46,6 +49,7 @@ export function createAdmission({ hub, bindings, transport, wss, catchUp, histor
     // Leaving the hub follows the TCP socket, whatever ends it (handshake error, close, cut).
     socket.on('close', () => {
       hub.remove(peer);
+      sessions.untrack(peer);
       opened();
     });
     if (admitted) {
@@ -61,7 +65,9 @@ export function createAdmission({ hub, bindings, transport, wss, catchUp, histor
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       transport.attach(peer, ws);
-      if (!admitted) transport.close(peer, closeCodes.tooManySockets);
+      // Ended with its session from now on (or at once, should it have ended meanwhile).
+      if (admitted) sessions.track(peer, session);
+      else transport.close(peer, closeCodes.tooManySockets);
       opened();
     });
     return undefined;

@@ -11,6 +11,7 @@ export const refusals = {
   authUnavailable: { status: 503, reason: 'Service Unavailable', code: 'auth_unavailable', message: 'the auth service did not answer; try again' },
   stopping: { status: 503, reason: 'Service Unavailable', code: 'stopping', message: 'this notifier is shutting down; reconnect' },
   upgradeRequired: { status: 426, reason: 'Upgrade Required', code: 'upgrade_required', message: 'this endpoint speaks websocket only' },
+  tooManyAuthFailures: { status: 429, reason: 'Too Many Requests', code: 'too_many_auth_failures', message: 'too many refused tokens from this address; retry after Retry-After seconds' },
 } as const;
 
 export type Refusal = (typeof refusals)[keyof typeof refusals];
@@ -21,6 +22,10 @@ export const closeCodes = {
   goingAway: { code: 1001, reason: 'server shutting down' },
   /** A client sent a frame above MAX_CLIENT_FRAME_BYTES; sent by `ws` itself. */
   frameTooBig: { code: 1009, reason: 'client frame too big' },
+  /** The session's token was revoked (POST /logout): log in again. */
+  sessionRevoked: { code: 4001, reason: 'session revoked: log in again' },
+  /** The session expired (SESSION_TTL_SECONDS after login): log in again. */
+  sessionExpired: { code: 4002, reason: 'session expired: log in again' },
   /** The client did not read fast enough: its send buffer passed SEND_BUFFER_LIMIT_BYTES. */
   sendBufferFull: { code: 4008, reason: 'send buffer full: client is not reading' },
   /** The user already holds MAX_SOCKETS_PER_USER sockets on this notifier process. */

@@ -4,18 +4,25 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@herald/kit';
 import { sinceOf } from './admission.js';
 import { tokenOf, type TokenValidator } from './auth.js';
+import { clientAddress } from './clientAddress.js';
 import { refusals, type Refusal } from './codes.js';
+import type { FailureWindows } from './failureWindows.js';
 import type { NotifierMetrics } from './metrics.js';
 import { refuseUpgrade } from './refuse.js';
+import type { SocketSession } from './sessionSockets.js';
 
 export interface GateOptions {
   readonly path: string;
   readonly auth: TokenValidator;
+  /** Refused tokens per client address: past the limit, no auth call is made. */
+  readonly failures: FailureWindows;
+  /** Take the client address from X-Forwarded-For. */
+  readonly trustProxy: boolean;
   readonly isStopping: () => boolean;
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
-  /** Completes the upgrade for an authenticated user, or returns the refusal to answer. */
-  readonly admit: (userId: string, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined) => Promise<Refusal | undefined>;
+  /** Completes the upgrade for an authenticated session, or returns the refusal to answer. */
+  readonly admit: (session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined) => Promise<Refusal | undefined>;
 }
 
 function onRawSocketError(this: Duplex): void {
@@ -24,14 +31,16 @@ function onRawSocketError(this: Duplex): void {
 
 /**
  * The server's `upgrade` listener: decides, before any upgrade, whether this request
- * may become a feed socket, and answers 404, 401 or 503 on the raw socket if not.
+ * may become a feed socket, and answers 404, 401, 429 or 503 on the raw socket if not.
+ * A refused token costs its address one of its few failures per window; past them the
+ * address is answered 429 from the caches alone.
  */
 export function createUpgradeGate(options: GateOptions) {
   const { logger, metrics } = options;
 
-  function refuse(socket: Duplex, refusal: Refusal, requestId: string): void {
+  function refuse(socket: Duplex, refusal: Refusal, requestId: string, retryAfterSeconds?: number): void {
     metrics.refusals.inc({ status: refusal.status });
-    refuseUpgrade(socket, refusal, requestId);
+    refuseUpgrade(socket, refusal, requestId, retryAfterSeconds);
   }
 
   async function check(req: IncomingMessage, socket: Duplex, head: Buffer, requestId: string): Promise<void> {
@@ -40,15 +49,22 @@ export function createUpgradeGate(options: GateOptions) {
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
     const token = tokenOf(req, url);
     if (!token) return refuse(socket, refusals.unauthorized, requestId);
-    const verdict = await options.auth.validate(token);
+    const client = clientAddress(req, options.trustProxy);
+    const blockedFor = options.failures.blockedFor(client);
+    const verdict = await options.auth.validate(token, { mayAsk: blockedFor === undefined });
     if (socket.destroyed) return;
-    if (verdict.kind === 'unauthenticated') return refuse(socket, refusals.unauthorized, requestId);
+    if (verdict.kind === 'unknown') return refuse(socket, refusals.tooManyAuthFailures, requestId, blockedFor);
+    if (verdict.kind === 'unauthenticated') {
+      options.failures.count(client);
+      return refuse(socket, refusals.unauthorized, requestId);
+    }
     if (verdict.kind === 'unavailable') {
       logger.warn({ err: verdict.cause, requestId }, 'auth service unavailable; refusing the upgrade');
       return refuse(socket, refusals.authUnavailable, requestId);
     }
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
-    const refusal = await options.admit(verdict.userId, req, socket, head, sinceOf(req, url));
+    const { kind: _user, ...checked } = verdict;
+    const refusal = await options.admit({ ...checked, token }, req, socket, head, sinceOf(req, url));
     if (refusal) refuse(socket, refusal, requestId);
   }
 

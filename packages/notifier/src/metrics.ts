@@ -16,6 +16,7 @@ export function createMetrics(registry: Registry, sizes: { connections(): number
     refusals: new Counter({ name: 'notifier_upgrade_refusals_total', help: 'Upgrade requests answered with an HTTP error', labelNames: ['status'] as const, registers }),
     closes: new Counter({ name: 'notifier_server_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'] as const, registers }),
     resumes: new Counter({ name: 'notifier_resumes_total', help: 'Catch-ups from the notification history (a client resuming with since, or every socket after a new queue), by outcome', labelNames: ['outcome'] as const, registers }),
+    revocations: new Counter({ name: 'notifier_session_revocations_total', help: 'Logouts heard from the command API (Redis pub/sub)', registers }),
     reconnects: new Counter({ name: 'notifier_rabbitmq_reconnects_total', help: 'New RabbitMQ connections after a lost one', registers }),
   };
 }

@@ -10,12 +10,13 @@ function bodyOf(refusal: Refusal, requestId: string): string {
  * Answers an upgrade request with a plain HTTP error on the raw socket (the upgrade
  * never happens) and ends the connection. The body is the house's JSON error shape.
  */
-export function refuseUpgrade(socket: Duplex, refusal: Refusal, requestId: string): void {
+export function refuseUpgrade(socket: Duplex, refusal: Refusal, requestId: string, retryAfterSeconds?: number): void {
   if (socket.destroyed) return;
   const body = bodyOf(refusal, requestId);
   socket.end(
     `HTTP/1.1 ${refusal.status} ${refusal.reason}\r\n` +
       'Connection: close\r\n' +
+      (retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`) +
       'Content-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       '\r\n' +

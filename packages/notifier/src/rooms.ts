@@ -77,6 +77,7 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
     deadlineMs: config.AUTH_DEADLINE_MS,
     cacheTtlMs: config.AUTH_CACHE_TTL_MS,
     cacheMaxEntries: config.AUTH_CACHE_MAX_ENTRIES,
+    refusalCacheTtlMs: config.AUTH_REFUSAL_CACHE_TTL_MS,
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: config.MAX_CLIENT_FRAME_BYTES, clientTracking: false });
 

@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@herald/kit';
 import { createAdmission } from './admission.js';
 import { closeCodes, refusals } from './codes.js';
+import { FailureWindows } from './failureWindows.js';
 import { createUpgradeGate } from './gate.js';
 import { refuseRequest } from './refuse.js';
+import { RevocationFeed } from './revocations.js';
 import { createRooms, type Rooms } from './rooms.js';
+import { SessionSockets } from './sessionSockets.js';
 import type { NotifierConfig } from './settings.js';
 
 export const feedPath = '/post/feed/posted';
@@ -26,9 +29,12 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
   let stopping = false;
   const rooms = createRooms(config, logger);
   const { bus, auth, metrics, transport, hub } = rooms;
-  const admit = createAdmission({ ...rooms, isStopping: () => stopping });
+  // Sessions end their sockets: logouts heard on Redis, expiries by the clock.
+  const sessions = new SessionSockets(transport, auth);
+  const admit = createAdmission({ ...rooms, sessions, isStopping: () => stopping });
+  const failures = new FailureWindows(config.AUTH_FAILURES_PER_CLIENT, config.AUTH_FAILURE_WINDOW_MS);
   const server = createServer(answerPlainRequests(rooms, logger));
-  server.on('upgrade', createUpgradeGate({ path: feedPath, auth, isStopping: () => stopping, logger, metrics, admit }));
+  server.on('upgrade', createUpgradeGate({ path: feedPath, auth, failures, trustProxy: config.TRUST_PROXY, isStopping: () => stopping, logger, metrics, admit }));
 
   await bus.start();
   await new Promise<void>((resolve, reject) => {
@@ -37,11 +43,24 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
   });
   transport.startHeartbeat(() => hub.peers());
   const { port } = server.address() as AddressInfo;
+  const revocations = new RevocationFeed({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    connectionName: `herald-notifier-revocations-${process.pid}-${port}`,
+    auth,
+    sockets: sessions,
+    logger,
+    metrics,
+  });
+  revocations.start();
+  sessions.start();
 
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
     transport.stopHeartbeat();
+    sessions.stop();
+    revocations.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const peer of hub.peers()) transport.close(peer, closeCodes.goingAway);
     await until(() => hub.peerCount === 0, config.CLOSE_GRACE_MS + 1_000);

@@ -1,4 +1,4 @@
-import { commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
+import { boolean, commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
 import { postsExchange } from '@herald/contracts';
 
 /** Every setting of the notifier process, read from the environment at start. */
@@ -12,10 +12,17 @@ export const settings = {
   /** How long a good answer from the auth service is reused; 0 turns the cache off. */
   AUTH_CACHE_TTL_MS: integer(0, 30_000, 10_000),
   AUTH_CACHE_MAX_ENTRIES: integer(1, 10_000_000, 100_000),
-  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
-  /** Redis holding the notification history the projector's relay writes: what resuming clients are sent. */
+  /** How long a refused token is answered 401 without asking the auth service again (a refused token never turns good); 0 turns it off. */
+  AUTH_REFUSAL_CACHE_TTL_MS: integer(0, 600_000, 10_000),
+  /** Refused tokens from one client address within AUTH_FAILURE_WINDOW_MS before its upgrades are answered 429 without asking the auth service. */
+  AUTH_FAILURES_PER_CLIENT: integer(1, 1_000_000, 20),
+  /** The window AUTH_FAILURES_PER_CLIENT counts over. */
+  AUTH_FAILURE_WINDOW_MS: integer(1_000, 3_600_000, 60_000),
+  /** Redis: session revocations from the command API, and the notification history resuming clients are sent. */
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: text('herald:'),
+  TRUST_PROXY: boolean(false),
+  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
   FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */
   RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),

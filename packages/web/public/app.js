@@ -96,6 +96,7 @@ async function showSignedIn({ userId, token }) {
       setLiveState(state);
       if (reconnected) refreshFeed();
     },
+    onSessionEnded: () => signOut('Your session has ended; log in again.'),
   });
   setUpPeopleSearch(userId);
   await Promise.all([refreshFeed(), friends.show(), myPosts.show(userId)]);

@@ -4,6 +4,8 @@
 
 const feedPath = '/post/feed/posted';
 const maxBackoffMs = 30_000;
+/** The notifier's close codes for a session that ended (4001 logged out, 4002 expired): reconnecting cannot help. */
+const sessionEndedCodes = new Set([4001, 4002]);
 
 /** The notifier's URL: the configured one, else the page's host on the notifier's default port. */
 export function notifierUrl(config) {
@@ -19,10 +21,11 @@ function isPostedMessage(value) {
 
 /**
  * Opens the live feed. `onPost({postId, postText, author_user_id})` gets each post;
- * `onState('connecting' | 'live' | 'offline', reconnected)` follows the connection.
- * Returns `close()`.
+ * `onState('connecting' | 'live' | 'offline', reconnected)` follows the connection;
+ * `onSessionEnded()` is told, instead of a reconnect, when the notifier closed the
+ * socket because the session ended. Returns `close()`.
  */
-export function openLiveFeed(url, token, { onPost, onState }) {
+export function openLiveFeed(url, token, { onPost, onState, onSessionEnded }) {
   let socket;
   let timer;
   let failures = 0;
@@ -48,9 +51,14 @@ export function openLiveFeed(url, token, { onPost, onState }) {
       }
       if (isPostedMessage(message)) onPost(message);
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (closed) return;
       onState('offline', false);
+      if (sessionEndedCodes.has(event.code)) {
+        closed = true;
+        onSessionEnded();
+        return;
+      }
       // 1 s, 2 s, 4 s ... up to 30 s, with jitter so a restarted notifier is not stampeded.
       const delay = Math.min(maxBackoffMs, 1000 * 2 ** failures) * (0.5 + Math.random() / 2);
       failures += 1;

@@ -327,6 +327,21 @@ if (missing) {
   test('no page had a script error or a refused load', () => {
     assert.equal(problems, []);
   });
+
+  test('a session logged out elsewhere signs the page out at once, through its live socket (issue 14)', async () => {
+    const ben = browser?.contexts()[1]?.pages()[0];
+    if (!ben) throw new Error('the pages of the first test are gone');
+    await ben.locator('#live[data-state="live"]').waitFor();
+    // The page keeps its session in session storage (public/api.js).
+    const stored = await ben.evaluate<string | null>('sessionStorage.getItem("herald.session")');
+    const { token } = JSON.parse(stored ?? '{}') as { token?: string };
+    const loggedOut = await fetch(`${herald().apiUrl}/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.is(loggedOut.status, 200);
+    // The page makes no request meanwhile: the notifier's 4001 is what tells it.
+    await ben.locator('#signed-out').waitFor();
+    await ben.locator('#flash', { hasText: 'Your session has ended' }).waitFor();
+    assert.equal(problems, [], 'no script errors or refused loads');
+  });
 }
 
 test.run();

@@ -38,6 +38,12 @@ test('ValidateToken answers the user id of a live token', async () => {
   assert.is(answer.userId, ann.id);
 });
 
+test('ValidateToken answers how long the session has left (at most SESSION_TTL_SECONDS)', async () => {
+  const ann = await registeredUser(h.baseUrl);
+  const { expiresInMs } = await client.validateToken({ token: ann.token });
+  assert.ok(expiresInMs > 0 && expiresInMs <= h.config.SESSION_TTL_SECONDS * 1000, String(expiresInMs));
+});
+
 test('garbage, empty and unknown tokens are UNAUTHENTICATED', async () => {
   assert.is(await statusOf(client.validateToken({ token: 'garbage' })), Status.UNAUTHENTICATED);
   assert.is(await statusOf(client.validateToken({ token: '' })), Status.UNAUTHENTICATED);

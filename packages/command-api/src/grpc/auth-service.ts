@@ -3,7 +3,7 @@ import { AuthServiceDefinition } from '@herald/contracts/grpc';
 import type { Logger } from '@herald/kit';
 import { createServer, ServerError, Status } from 'nice-grpc';
 import { HeraldError } from '../errors.js';
-import type { SessionStore } from '../sessions/sessions.js';
+import type { Session, SessionStore } from '../sessions/sessions.js';
 
 /** Rejects once the call's signal aborts (deadline passed or client gone), so no work outlives its caller. */
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -17,9 +17,9 @@ function untilAborted(signal: AbortSignal): Promise<never> {
 export function authService(sessions: SessionStore, logger: Logger): AuthServiceImplementation {
   return {
     async validateToken(request, context) {
-      let userId: string | null;
+      let session: Session | null;
       try {
-        userId = await Promise.race([sessions.resolve(request.token), untilAborted(context.signal)]);
+        session = await Promise.race([sessions.inspect(request.token), untilAborted(context.signal)]);
       } catch (error) {
         if (error instanceof HeraldError && error.error === 'session_store_unavailable') {
           logger.error({ err: error.cause }, 'ValidateToken: session store unavailable');
@@ -27,8 +27,8 @@ export function authService(sessions: SessionStore, logger: Logger): AuthService
         }
         throw error;
       }
-      if (userId === null) throw new ServerError(Status.UNAUTHENTICATED, 'token is unknown, expired or revoked');
-      return { userId };
+      if (session === null) throw new ServerError(Status.UNAUTHENTICATED, 'token is unknown, expired or revoked');
+      return { userId: session.userId, expiresInMs: session.expiresInMs };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import type { CommandIds } from '../idempotency/request.js';
 
 /** Per-request data, set by the middlewares in app order. */
 export interface HeraldState {
@@ -9,6 +10,8 @@ export interface HeraldState {
   token?: string;
   /** Why the bearer token was refused, when one was sent and refused. */
   authProblem?: string;
+  /** Ids derived from the request's Idempotency-Key, when it sent one. */
+  ids?: CommandIds;
 }
 
 export type HeraldContext = ParameterizedContext<HeraldState>;

@@ -140,6 +140,18 @@ test('a bad X-Herald-Position is 400', async () => {
   refused(await call(h.baseUrl, 'GET', `/user/get/${ann.id}`, { headers: { 'x-herald-position': 'not a position' } }), 400, 'X-Herald-Position');
 });
 
+test('regression (issue 14): a header that is not in the shape of a position is 400 at once, on public routes too', async () => {
+  // Any printable string passed, and one that sorts after every position ("zzzz") made
+  // the query poll the read models for CONSISTENCY_WAIT_MS, then answer 503.
+  const shapes = ['zzzz', '0000000000000001', '0000000000000001-000000000000000', '0000000000000001-00000000000000g1', '0000000000000001-0000000000000001-00', 'FFFFFFFFFFFFFFFF-FFFFFFFFFFFFFFFF'];
+  for (const position of shapes) {
+    const answer = await call(h.baseUrl, 'GET', `/post/get/${ann.id}`, { headers: { 'x-herald-position': position } });
+    refused(answer, 400, 'X-Herald-Position');
+    assert.match(answer.body.message, '16 lowercase hex digits', position);
+    assert.is(answer.body.error, 'invalid_input');
+  }
+});
+
 test('an unknown route is 404, a wrong method 405, both with the error body', async () => {
   refused(await call(h.baseUrl, 'GET', '/no/such/route'), 404);
   refused(await call(h.baseUrl, 'DELETE', '/post/create', { token: ann.token }), 405);

@@ -5,21 +5,18 @@ import { settings as projectorSettings, startProjector } from '@herald/projectio
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import type { Harness } from '../testing/harness.js';
-import { call, harnessEnv, registeredUser, startHarness } from '../testing/harness.js';
-import { settings } from '../settings.js';
-import type { CommandApi } from '../start.js';
-import { startCommandApi } from '../start.js';
+import type { ExtraApi, Harness } from '../testing/harness.js';
+import { call, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let projector: Projector;
 /** A second API on the same database that waits only 100 ms for a position. */
-let impatient: CommandApi;
+let impatient: ExtraApi;
 
 test.before(async () => {
   // A generous bound so that a busy machine does not fail the tests; it is not a timing claim.
   h = await startHarness('command_api_queries', { CONSISTENCY_WAIT_MS: '20000' });
-  impatient = await startCommandApi(loadConfig(settings, { ...harnessEnv(h.db.url), CONSISTENCY_WAIT_MS: '100' }));
+  impatient = await startExtraApi(h.db.url, { CONSISTENCY_WAIT_MS: '100' });
   projector = await startProjector(
     loadConfig(projectorSettings, {
       DATABASE_URL: h.db.url,
@@ -128,7 +125,7 @@ test('the feed pages with offset and limit, newest first; an unfriend empties it
 });
 
 test('a position the read models do not reach in time is 503 with Retry-After, not stale data', async () => {
-  const answer = await call(`http://127.0.0.1:${impatient.httpPort}`, 'GET', `/user/get/${uuidv7()}`, { headers: { 'x-herald-position': 'ffffffffffffffff-ffffffffffffffff' } });
+  const answer = await call(impatient.baseUrl, 'GET', `/user/get/${uuidv7()}`, { headers: { 'x-herald-position': 'ffffffffffffffff-ffffffffffffffff' } });
   assert.is(answer.status, 503);
   assert.is(answer.body.error, 'read_model_behind');
   assert.is(answer.headers.get('retry-after'), '1');

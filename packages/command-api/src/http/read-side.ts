@@ -1,6 +1,8 @@
+import { isPosition, positionShapeText } from '@herald/eventstore';
 import type { ReadModelQueries as ProjectionQueries } from '@herald/projections';
 import { HeraldError } from '../errors.js';
 import type { HeraldContext } from './context.js';
+import type { Services } from './services.js';
 
 /** What the query routes need of @herald/projections' `createReadModelQueries(pool)`. */
 export type ReadModelQueries = Pick<
@@ -9,8 +11,6 @@ export type ReadModelQueries = Pick<
 >;
 
 export const positionHeader = 'X-Herald-Position';
-
-const positionShape = /^[\x21-\x7e]{1,128}$/;
 
 /** PostgreSQL and network failures that mean "the database is away", not "the query is wrong". */
 function isUnavailable(error: unknown): boolean {
@@ -34,15 +34,18 @@ export async function readModel<T>(query: () => Promise<T>): Promise<T> {
  * command answered with, wait (bounded) until the read models have reached it.
  * Past the bound the answer is 503 with Retry-After, never silently stale data.
  */
-export async function awaitRequestedPosition(ctx: HeraldContext, queries: ReadModelQueries, timeoutMs: number): Promise<void> {
+export async function awaitRequestedPosition(
+  ctx: HeraldContext,
+  { readModels, consistencyWaitMs, positionWaits }: Pick<Services, 'readModels' | 'consistencyWaitMs' | 'positionWaits'>,
+): Promise<void> {
   const position = ctx.get(positionHeader);
   if (position === '') return;
-  if (!positionShape.test(position)) throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
-  const reached = await readModel(() => queries.waitForPosition(position, timeoutMs)).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && error.code === 'invalid_position') {
-      throw new HeraldError('invalid_input', `${positionHeader}: not a log position`);
-    }
-    throw error;
-  });
+  // The shape is checked before any waiting: a string that sorts after every position
+  // would otherwise hold the request (and poll the database) for the whole bound.
+  if (!isPosition(position)) {
+    throw new HeraldError('invalid_input', `${positionHeader}: not a log position (${positionShapeText}); send back what a command answered`);
+  }
+  // Each waiting query polls the read-model database: an address holds only its own few.
+  const reached = await positionWaits.run(ctx.ip, () => readModel(() => readModels.waitForPosition(position, consistencyWaitMs)));
   if (!reached) throw new HeraldError('read_model_behind', undefined, 1);
 }

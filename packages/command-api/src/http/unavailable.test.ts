@@ -14,27 +14,31 @@ import { call, newUser } from '../testing/harness.js';
 /** An API whose PostgreSQL (event store and read models) and Redis are all away: nothing listens on their ports. */
 let api: CommandApi;
 let baseUrl: string;
+/** An API whose PostgreSQL is away but whose Redis answers (registration counts there first). */
+let storeAway: CommandApi;
+
+const awayEnv = (deadPostgres: number, redisUrl: string) => ({
+  DATABASE_URL: `postgres://postgres@127.0.0.1:${deadPostgres}/herald`,
+  REDIS_URL: redisUrl,
+  MIGRATE_ON_START: 'false',
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: '0',
+  GRPC_PORT: '0',
+  REDIS_KEY_PREFIX: `${uniqueName('herald-test.unavailable')}:`,
+  LOG_LEVEL: 'silent',
+  SCRYPT_LOG2_COST: '10',
+});
 
 test.before(async () => {
   const [deadPostgres, deadRedis] = [await freePort(), await freePort()];
-  api = await startCommandApi(
-    loadConfig(settings, {
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${deadPostgres}/herald`,
-      REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
-      MIGRATE_ON_START: 'false',
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: `${uniqueName('herald-test.unavailable')}:`,
-      LOG_LEVEL: 'silent',
-      SCRYPT_LOG2_COST: '10',
-    }),
-  );
+  api = await startCommandApi(loadConfig(settings, awayEnv(deadPostgres, `redis://127.0.0.1:${deadRedis}`)));
   baseUrl = `http://127.0.0.1:${api.httpPort}`;
+  storeAway = await startCommandApi(loadConfig(settings, awayEnv(deadPostgres, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')));
 });
 
 test.after(async () => {
   await api.stop();
+  await storeAway.stop();
 });
 
 /** 503 with Retry-After and the table's message: the cause is logged, never shown. */
@@ -46,11 +50,13 @@ function unavailable(answer: Answer, error: string): void {
 }
 
 test('a command while the event store is away is 503 with Retry-After', async () => {
-  unavailable(await call(baseUrl, 'POST', '/user/register', { json: newUser() }), 'event_store_unavailable');
+  unavailable(await call(`http://127.0.0.1:${storeAway.httpPort}`, 'POST', '/user/register', { json: newUser() }), 'event_store_unavailable');
 });
 
-test('login and authenticated routes while Redis is away are 503 with Retry-After', async () => {
+test('login, registration and authenticated routes while Redis is away are 503 with Retry-After', async () => {
   unavailable(await call(baseUrl, 'POST', '/login', { json: { id: uuidv7(), password: 'password1' } }), 'session_store_unavailable');
+  // Registrations per address are counted in Redis: the bound is not dropped while it is away.
+  unavailable(await call(baseUrl, 'POST', '/user/register', { json: newUser() }), 'session_store_unavailable');
   unavailable(await call(baseUrl, 'POST', '/post/create', { json: { text: 'x' }, token: 'C'.repeat(43) }), 'session_store_unavailable');
 });
 

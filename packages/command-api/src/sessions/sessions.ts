@@ -1,13 +1,29 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { SessionRevocation } from '@herald/contracts';
+import { sessionRevocationChannel } from '@herald/contracts';
 import type { Redis } from 'ioredis';
+import { sha256Hex } from '../sha256.js';
 import { redisCall } from './redis.js';
+
+/** A live session: whose it is, and how long it has left. */
+export interface Session {
+  readonly userId: string;
+  /** Milliseconds until it expires; 0 when Redis gives it no expiry. */
+  readonly expiresInMs: number;
+}
 
 export interface SessionStore {
   /** Issues a new opaque token for the user. */
   create(userId: string): Promise<string>;
   /** The user id of a live token, or null for an unknown, expired, revoked or malformed one. */
   resolve(token: string): Promise<string | null>;
-  /** Ends the token's session; a no-op for an unknown token. */
+  /** The session of a live token with its remaining lifetime, or null as for `resolve`. */
+  inspect(token: string): Promise<Session | null>;
+  /**
+   * Ends the token's session and, in the same step, announces it to every notifier
+   * (Redis pub/sub), which close its sockets and forget any cached answer about it;
+   * a no-op for a malformed token.
+   */
   revoke(token: string): Promise<void>;
 }
 
@@ -23,7 +39,8 @@ export function isWellFormedToken(token: string): boolean {
  * so whoever reads Redis cannot replay a token.
  */
 export function createSessionStore(redis: Redis, keyPrefix: string, ttlSeconds: number): SessionStore {
-  const key = (token: string) => `${keyPrefix}session:${createHash('sha256').update(token).digest('hex')}`;
+  const key = (token: string) => `${keyPrefix}session:${sha256Hex(token)}`;
+  const revocations = sessionRevocationChannel(keyPrefix);
   return {
     async create(userId) {
       const token = randomBytes(32).toString('base64url');
@@ -34,9 +51,21 @@ export function createSessionStore(redis: Redis, keyPrefix: string, ttlSeconds: 
       if (!isWellFormedToken(token)) return null;
       return redisCall(() => redis.get(key(token)));
     },
+    async inspect(token) {
+      if (!isWellFormedToken(token)) return null;
+      const [userId, ttlMs] = await redisCall(async () => {
+        const replies = (await redis.multi().get(key(token)).pttl(key(token)).exec()) ?? [];
+        const failed = replies.find(([error]) => error !== null);
+        if (failed) throw failed[0];
+        return replies.map(([, value]) => value);
+      });
+      if (typeof userId !== 'string') return null;
+      return { userId, expiresInMs: typeof ttlMs === 'number' && ttlMs > 0 ? ttlMs : 0 };
+    },
     async revoke(token) {
       if (!isWellFormedToken(token)) return;
-      await redisCall(() => redis.del(key(token)));
+      const message: SessionRevocation = { tokenSha256: sha256Hex(token) };
+      await redisCall(() => redis.multi().del(key(token)).publish(revocations, JSON.stringify(message)).exec());
     },
   };
 }

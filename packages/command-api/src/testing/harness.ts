@@ -5,6 +5,7 @@ import type { CommandApiConfig } from '../settings.js';
 import { settings } from '../settings.js';
 import type { CommandApi, StartOptions } from '../start.js';
 import { startCommandApi } from '../start.js';
+import { liftedClientBounds } from './client-bounds.js';
 
 /** A command API of its own for one test file: fresh database, own Redis key prefix, free ports. */
 export interface Harness {
@@ -16,7 +17,7 @@ export interface Harness {
 }
 
 /** Environment of a further API on the harness's database, with Redis keys of its own. */
-export function harnessEnv(databaseUrl: string): Record<string, string> {
+function harnessEnv(databaseUrl: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     HTTP_HOST: '127.0.0.1',
@@ -26,7 +27,22 @@ export function harnessEnv(databaseUrl: string): Record<string, string> {
     LOG_LEVEL: 'silent',
     // Cheaper hashing keeps the tests quick; the format and the verification path are the same.
     SCRYPT_LOG2_COST: '12',
+    // Every test client is 127.0.0.1: the per-address bounds on work without an account
+    // are lifted here, and tested on their own (src/http/client-bounds.test.ts).
+    ...liftedClientBounds,
   };
+}
+
+/** A further API on a harness's database, with Redis keys of its own and settings of its own. */
+export interface ExtraApi {
+  readonly api: CommandApi;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startExtraApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ExtraApi> {
+  const api = await startCommandApi(loadConfig(settings, { ...harnessEnv(databaseUrl), ...env }));
+  return { api, baseUrl: `http://127.0.0.1:${api.httpPort}`, stop: () => api.stop() };
 }
 
 export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {

@@ -14,9 +14,9 @@ export interface FeedClient {
   close(): Promise<{ code: number; reason: string }>;
 }
 
-function target(baseUrl: string, token: string | undefined, placement: TokenPlacement, path: string) {
+function target(baseUrl: string, token: string | undefined, placement: TokenPlacement, path: string, extraHeaders: Record<string, string> = {}) {
   const url = new URL(path, baseUrl);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token !== undefined && placement === 'query') url.searchParams.set('token', token);
   if (token !== undefined && placement === 'bearer') headers.authorization = `Bearer ${token}`;
   if (token !== undefined && placement === 'raw') headers.authorization = token;
@@ -24,8 +24,11 @@ function target(baseUrl: string, token: string | undefined, placement: TokenPlac
 }
 
 /** A real ws client on the feed channel; rejects if the upgrade is refused. `since` resumes from a cursor. */
-export function connectFeed(baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted', since?: string): Promise<FeedClient> {
-  const { url, headers } = target(baseUrl, token, placement, path);
+export function connectFeed(
+  baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted',
+  { since, extraHeaders }: { since?: string; extraHeaders?: Record<string, string> } = {},
+): Promise<FeedClient> {
+  const { url, headers } = target(baseUrl, token, placement, path, extraHeaders);
   if (since !== undefined) url.searchParams.set('since', since);
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   const messages: PushedPost[] = [];
@@ -44,9 +47,15 @@ export function connectFeed(baseUrl: string, token: string, placement: TokenPlac
   });
 }
 
-/** Tries an upgrade and reports the HTTP answer it got instead (status and JSON body). */
-export function refusedUpgrade(baseUrl: string, token: string | undefined, placement: TokenPlacement = 'bearer', path = '/post/feed/posted'): Promise<{ status: number; body: { message?: string; code?: string } }> {
-  const { url, headers } = target(baseUrl, token, placement, path);
+/** Tries an upgrade and reports the HTTP answer it got instead (status, headers and JSON body). */
+export function refusedUpgrade(
+  baseUrl: string,
+  token: string | undefined,
+  placement: TokenPlacement = 'bearer',
+  path = '/post/feed/posted',
+  extraHeaders?: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: { message?: string; code?: string } }> {
+  const { url, headers } = target(baseUrl, token, placement, path, extraHeaders);
   const ws = new WebSocket(url, { headers });
   return new Promise((resolve, reject) => {
     ws.once('open', () => {
@@ -58,7 +67,7 @@ export function refusedUpgrade(baseUrl: string, token: string | undefined, place
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => {
         ws.terminate();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text || '{}') });
       });
     });
     ws.once('error', (error) => reject(error));

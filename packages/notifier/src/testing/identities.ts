@@ -1,4 +1,5 @@
 import { settings as commandApiSettings, startCommandApi, type CommandApi } from '@herald/command-api';
+import { liftedClientBounds } from '@herald/command-api/testing';
 import { loadConfig } from '@herald/kit';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 
@@ -17,7 +18,7 @@ export interface Identities {
   /** host:port of the API's gRPC AuthService, for AUTH_GRPC_ADDRESS. */
   readonly authAddress: string;
   readonly databaseUrl: string;
-  /** The command API's Redis key prefix: give it to the projector and notifiers too, so they share the notification history. */
+  /** The command API's Redis key prefix: give it to the projector and notifiers too, so they share the notification history and a notifier hears the API's session revocations. */
   readonly redisKeyPrefix: string;
   /** Registers a user and logs in once: its id and a session token. */
   register(firstName: string): Promise<User>;
@@ -43,6 +44,8 @@ export async function startIdentities(label: string, env: Record<string, string>
       REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'silent',
       // Cheaper hashing keeps the tests quick; the verification path is the same.
       SCRYPT_LOG2_COST: '12',
+      // Every test client is 127.0.0.1.
+      ...liftedClientBounds,
       ...env,
     }));
   } catch (error) {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from '@herald/kit/testing';
 import { createTestDatabase, eventually, freePort, uniqueName } from '@herald/kit/testing';
+// By path: @herald/command-api depends on this package, not the other way round.
+import { liftedClientBounds } from '../../../command-api/src/testing/client-bounds.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const stopGraceMs = 15_000;
@@ -118,6 +120,9 @@ export async function startSystem(label: string, overrides: Readonly<Record<stri
       HTTP_PORT: String(httpPort),
       GRPC_PORT: String(grpcPort),
       NOTIFIER_PUBLIC_URL: `ws://127.0.0.1:${notifierPort}/post/feed/posted`,
+      // Every client of a test or benchmark is 127.0.0.1.
+      ...liftedClientBounds,
+      ...overrides,
     }));
     processes.push(launch('projector', 'projections', projectorPort, { ...common, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: String(projectorPort) }));
     processes.push(launch('notifier', 'notifier', notifierPort, notifierEnv(notifierPort)));

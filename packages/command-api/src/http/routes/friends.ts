@@ -5,6 +5,7 @@ import { friendshipDecider } from '../../domain/friendship.js';
 import { handleCommand, streamExists } from '../../pipeline.js';
 import { requireUser } from '../auth.js';
 import type { HeraldContext, HeraldState } from '../context.js';
+import { idempotent, pipelineOptions } from '../idempotency.js';
 import { awaitRequestedPosition, readModel } from '../read-side.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
@@ -24,17 +25,18 @@ export function friendRoutes(router: Router<HeraldState>, services: Services): v
       data: { userId, friendId, friendRegistered },
       metadata: { now: services.clock(), requestId: ctx.state.requestId },
     };
-    const outcome = await handleCommand(store, friendshipDecider, friendshipStream(userId, friendId), command, services.pipeline);
+    const outcome = await handleCommand(store, friendshipDecider, friendshipStream(userId, friendId), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   }
 
-  router.put('/friend/set/:user_id', (ctx) => changeFriendship(ctx, 'AddFriend'));
-  router.put('/friend/delete/:user_id', (ctx) => changeFriendship(ctx, 'RemoveFriend'));
+  const keyed = idempotent(services.idempotency, 'user');
+  router.put('/friend/set/:user_id', keyed, (ctx) => changeFriendship(ctx, 'AddFriend'));
+  router.put('/friend/delete/:user_id', keyed, (ctx) => changeFriendship(ctx, 'RemoveFriend'));
 
   // Herald's extension: the caller's friends, as OTUS Users ordered by name.
   router.get('/friend/list', async (ctx) => {
     const { userId } = requireUser(ctx);
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     ctx.body = await readModel(() => readModels.listFriends(userId));
   });
 }

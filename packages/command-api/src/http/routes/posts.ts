@@ -6,6 +6,7 @@ import { handleCommand } from '../../pipeline.js';
 import { requireUser } from '../auth.js';
 import type { HeraldState } from '../context.js';
 import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { idempotent, newEntityId, pipelineOptions } from '../idempotency.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
@@ -13,36 +14,37 @@ import { parse } from '../validation.js';
 export function postRoutes(router: Router<HeraldState>, services: Services): void {
   const { store, schemas, readModels } = services;
   const metadata = (requestId: string) => ({ now: services.clock(), requestId });
+  const keyed = idempotent(services.idempotency, 'user');
 
-  router.post('/post/create', async (ctx) => {
+  router.post('/post/create', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { text } = parse(schemas.postCreate, ctx.request.body, 'body');
-    const postId = services.newId();
+    const postId = newEntityId(ctx, services);
     const command = { type: 'CreatePost', data: { postId, authorId: userId, text }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(postId), command, { ...services.pipeline, freshStream: true });
+    const outcome = await handleCommand(store, postDecider, postStream(postId), command, pipelineOptions(ctx, services, { freshStream: true }));
     // The OTUS contract answers the bare PostId (a JSON string).
     commandAnswered(ctx, outcome.position, postId);
   });
 
-  router.put('/post/update', async (ctx) => {
+  router.put('/post/update', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { id, text } = parse(schemas.postUpdate, ctx.request.body, 'body');
     const command = { type: 'UpdatePost', data: { postId: id, userId, text }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   });
 
-  router.put('/post/delete/:id', async (ctx) => {
+  router.put('/post/delete/:id', keyed, async (ctx) => {
     const { userId } = requireUser(ctx);
     const { id } = parse(schemas.postParams, ctx.params, 'id');
     const command = { type: 'DeletePost', data: { postId: id, userId }, metadata: metadata(ctx.state.requestId) } as const;
-    const outcome = await handleCommand(store, postDecider, postStream(id), command, services.pipeline);
+    const outcome = await handleCommand(store, postDecider, postStream(id), command, pipelineOptions(ctx, services));
     commandAnswered(ctx, outcome.position, {});
   });
 
   router.get('/post/get/:id', async (ctx) => {
     const { id } = parse(schemas.postParams, ctx.params, 'id');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     const post = await readModel(() => readModels.getPost(id));
     if (post === null) throw new HeraldError('post_not_found', `post ${id} not found`);
     ctx.body = post;
@@ -51,14 +53,14 @@ export function postRoutes(router: Router<HeraldState>, services: Services): voi
   router.get('/post/feed', async (ctx) => {
     const { userId } = requireUser(ctx);
     const { offset, limit } = parse(schemas.feed, ctx.query, 'query');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     ctx.body = await readModel(() => readModels.getFeed(userId, offset, limit));
   });
 
   // Herald's extension: one author's posts, newest first (anyone may read a post by id, so anyone may list them).
   router.get('/post/list', async (ctx) => {
     const { author_id: authorId, offset, limit } = parse(schemas.postList, ctx.query, 'query');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     const posts = await readModel(() => readModels.listPostsByAuthor(authorId, offset, limit));
     if (posts.length === 0 && (await readModel(() => readModels.getUser(authorId))) === null) {
       throw new HeraldError('user_not_found', `user ${authorId} not found`);

@@ -7,16 +7,19 @@ import { verifyPassword } from '../../sessions/password.js';
 import { requireUser } from '../auth.js';
 import type { HeraldContext, HeraldState } from '../context.js';
 import { awaitRequestedPosition, readModel } from '../read-side.js';
+import { idempotent, newEntityId, pipelineOptions } from '../idempotency.js';
 import { commandAnswered } from '../respond.js';
 import type { Services } from '../services.js';
 import { parse } from '../validation.js';
 
 export function userRoutes(router: Router<HeraldState>, services: Services): void {
-  const { store, schemas, sessions, loginLimiter, readModels } = services;
+  const { store, schemas, sessions, loginLimiter, registrationLimiter, passwordWork, readModels } = services;
 
-  router.post('/user/register', async (ctx) => {
+  router.post('/user/register', idempotent(services.idempotency, 'anonymous'), async (ctx) => {
     const input = parse(schemas.register, ctx.request.body, 'body');
-    const userId = services.newId();
+    await registrationLimiter.count(ctx.ip);
+    const passwordHash = await passwordWork.run(ctx.ip, () => services.hashPassword(input.password));
+    const userId = newEntityId(ctx, services);
     const outcome = await handleCommand(store, userDecider, userStream(userId), {
       type: 'RegisterUser',
       data: {
@@ -26,24 +29,26 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
         birthdate: input.birthdate,
         biography: input.biography,
         city: input.city,
-        passwordHash: await services.hashPassword(input.password),
+        passwordHash,
       },
       metadata: { now: services.clock(), requestId: ctx.state.requestId },
-    }, { ...services.pipeline, freshStream: true });
+    }, pipelineOptions(ctx, services, { freshStream: true }));
     commandAnswered(ctx, outcome.position, { user_id: userId });
   });
 
   // Decided against the user's own stream, not a read model: a user can log in the
-  // moment registration answers.
+  // moment registration answers. The attempt is reserved with the limiter before
+  // scrypt runs: a wrong password or an unknown user counts as a failure.
   router.post('/login', async (ctx: HeraldContext) => {
     const { id, password } = parse(schemas.login, ctx.request.body, 'body');
-    await loginLimiter.check(id, ctx.ip);
-    const user = await readState(store, userDecider, userStream(id));
-    if (user.status !== 'registered' || !(await verifyPassword(password, user.passwordHash))) {
-      await loginLimiter.recordFailure(id, ctx.ip);
-      throw user.status === 'registered' ? new HeraldError('invalid_credentials') : new HeraldError('user_not_found', `user ${id} not found`);
-    }
-    await loginLimiter.recordSuccess(id);
+    const verdict = await loginLimiter.attempt(id, ctx.ip, async () => {
+      const user = await readState(store, userDecider, userStream(id));
+      if (user.status !== 'registered') return 'no_such_user' as const;
+      const matches = await passwordWork.run(ctx.ip, () => verifyPassword(password, user.passwordHash));
+      return matches ? ('ok' as const) : ('wrong_password' as const);
+    }, (outcome) => outcome === 'ok');
+    if (verdict === 'no_such_user') throw new HeraldError('user_not_found', `user ${id} not found`);
+    if (verdict === 'wrong_password') throw new HeraldError('invalid_credentials');
     ctx.body = { token: await sessions.create(id) };
   });
 
@@ -54,7 +59,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
 
   router.get('/user/get/:id', async (ctx) => {
     const { id } = parse(schemas.userParams, ctx.params, 'id');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     const user = await readModel(() => readModels.getUser(id));
     if (user === null) throw new HeraldError('user_not_found', `user ${id} not found`);
     ctx.body = user;
@@ -62,7 +67,7 @@ export function userRoutes(router: Router<HeraldState>, services: Services): voi
 
   router.get('/user/search', async (ctx) => {
     const query = parse(schemas.search, ctx.query, 'query');
-    await awaitRequestedPosition(ctx, readModels, services.consistencyWaitMs);
+    await awaitRequestedPosition(ctx, services);
     ctx.body = await readModel(() => readModels.searchUsers(query.first_name ?? '', query.last_name ?? '', services.searchLimit));
   });
 }

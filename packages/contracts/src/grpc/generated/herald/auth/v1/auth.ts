@@ -18,6 +18,12 @@ export interface ValidateTokenRequest {
 
 export interface ValidateTokenResponse {
   userId: string;
+  /**
+   * Milliseconds until the session expires, counted from the answer (a duration,
+   * so that the two machines' clocks need not agree). A caller that keeps a
+   * socket open on the token ends it then.
+   */
+  expiresInMs: number;
 }
 
 function createBaseValidateTokenRequest(): ValidateTokenRequest {
@@ -88,13 +94,16 @@ export const ValidateTokenRequest: MessageFns<ValidateTokenRequest> = {
 };
 
 function createBaseValidateTokenResponse(): ValidateTokenResponse {
-  return { userId: "" };
+  return { userId: "", expiresInMs: 0 };
 }
 
 export const ValidateTokenResponse: MessageFns<ValidateTokenResponse> = {
   encode(message: ValidateTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.userId !== "") {
       writer.uint32(10).string(message.userId);
+    }
+    if (message.expiresInMs !== 0) {
+      writer.uint32(16).int64(message.expiresInMs);
     }
     return writer;
   },
@@ -120,6 +129,14 @@ export const ValidateTokenResponse: MessageFns<ValidateTokenResponse> = {
             message.userId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresInMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -139,6 +156,11 @@ export const ValidateTokenResponse: MessageFns<ValidateTokenResponse> = {
         : isSet(object.user_id)
         ? globalThis.String(object.user_id)
         : "",
+      expiresInMs: isSet(object.expiresInMs)
+        ? globalThis.Number(object.expiresInMs)
+        : isSet(object.expires_in_ms)
+        ? globalThis.Number(object.expires_in_ms)
+        : 0,
     };
   },
 
@@ -146,6 +168,9 @@ export const ValidateTokenResponse: MessageFns<ValidateTokenResponse> = {
     const obj: any = {};
     if (message.userId !== "") {
       obj.userId = message.userId;
+    }
+    if (message.expiresInMs !== 0) {
+      obj.expiresInMs = Math.round(message.expiresInMs);
     }
     return obj;
   },
@@ -156,6 +181,7 @@ export const ValidateTokenResponse: MessageFns<ValidateTokenResponse> = {
   fromPartial(object: DeepPartial<ValidateTokenResponse>): ValidateTokenResponse {
     const message = createBaseValidateTokenResponse();
     message.userId = object.userId ?? "";
+    message.expiresInMs = object.expiresInMs ?? 0;
     return message;
   },
 };
@@ -167,8 +193,8 @@ export const AuthServiceDefinition = {
   fullName: "herald.auth.v1.AuthService",
   methods: {
     /**
-     * Answers the user id of a live token; UNAUTHENTICATED for an unknown,
-     * expired or revoked one.
+     * Answers the user id of a live token and how long it has left;
+     * UNAUTHENTICATED for an unknown, expired or revoked one.
      */
     validateToken: {
       name: "ValidateToken",
@@ -183,8 +209,8 @@ export const AuthServiceDefinition = {
 
 export interface AuthServiceImplementation<CallContextExt = {}> {
   /**
-   * Answers the user id of a live token; UNAUTHENTICATED for an unknown,
-   * expired or revoked one.
+   * Answers the user id of a live token and how long it has left;
+   * UNAUTHENTICATED for an unknown, expired or revoked one.
    */
   validateToken(
     request: ValidateTokenRequest,
@@ -194,8 +220,8 @@ export interface AuthServiceImplementation<CallContextExt = {}> {
 
 export interface AuthServiceClient<CallOptionsExt = {}> {
   /**
-   * Answers the user id of a live token; UNAUTHENTICATED for an unknown,
-   * expired or revoked one.
+   * Answers the user id of a live token and how long it has left;
+   * UNAUTHENTICATED for an unknown, expired or revoked one.
    */
   validateToken(
     request: DeepPartial<ValidateTokenRequest>,
@@ -210,6 +236,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
