@@ -20,6 +20,9 @@ export const resumeFailedSchema = z.object({
 });
 export type ResumeFailed = z.infer<typeof resumeFailedSchema>;
 
+/** Before every post: history declared to start here holds every post. */
+export const startOfHistory = '0000000000000000-0000000000000000';
+
 /** A cursor has the shape of an event store position: two groups of 16 hex digits. */
 export function isCursor(value: string): boolean {
   return /^[0-9a-f]{16}-[0-9a-f]{16}$/.test(value);
@@ -30,7 +33,8 @@ export function isCursor(value: string): boolean {
  * before it publishes a post, read by notifiers when a client resumes):
  * - `<prefix>history:u:<userId>`: a list, newest first, of entries `cursor \n ms \n frame`;
  * - `<prefix>history:floor:<userId>`: the newest cursor trimmed from that list;
- * - `<prefix>history:since`: the first cursor this Redis holds history from (set once).
+ * - `<prefix>history:since`: history here holds every post after this cursor (set once
+ *   per Redis: by the relay when it starts, from the outbox, or before its first write).
  */
 export function historyKeys(prefix: string) {
   return {
@@ -51,4 +55,16 @@ export function decodeHistoryEntry(entry: string): HistoryEntry | undefined {
   const second = entry.indexOf('\n', first + 1);
   if (first < 0 || second < 0) return undefined;
   return { cursor: entry.slice(0, first), at: Number(entry.slice(first + 1, second)), frame: entry.slice(second + 1) };
+}
+
+/**
+ * The cursor just before `cursor`: history that holds every post after it holds `cursor`
+ * itself and all that follow. (Cursors are two 64-bit numbers in hex; see isCursor.)
+ */
+export function cursorBefore(cursor: string): string {
+  const high = BigInt(`0x${cursor.slice(0, 16)}`);
+  const low = BigInt(`0x${cursor.slice(17)}`);
+  const [h, l] = low > 0n ? [high, low - 1n] : [high - 1n, (1n << 64n) - 1n];
+  if (h < 0n) return cursor;
+  return `${h.toString(16).padStart(16, '0')}-${l.toString(16).padStart(16, '0')}`;
 }

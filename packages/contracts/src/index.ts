@@ -12,6 +12,6 @@ export { streamPrefixes, userStream, postStream, friendshipStream } from './stre
 export type { PostedMessage, PostNotification } from './notification.js';
 export { postedMessageSchema, postNotificationSchema, postsExchange, postsExchangeType, notificationMessageId } from './notification.js';
 export type { PushedPost, ResumeFailed, HistoryEntry } from './history.js';
-export { pushedPostSchema, resumeFailedSchema, isCursor, historyKeys, decodeHistoryEntry } from './history.js';
+export { pushedPostSchema, resumeFailedSchema, isCursor, cursorBefore, startOfHistory, historyKeys, decodeHistoryEntry } from './history.js';
 export type { SessionRevocation } from './sessions.js';
 export { sessionRevocationSchema, sessionRevocationChannel } from './sessions.js';

@@ -1,13 +1,10 @@
-import { decodeHistoryEntry, historyKeys, isCursor, type ResumeFailed } from '@herald/contracts';
+import { decodeHistoryEntry, historyKeys, isCursor, startOfHistory, type ResumeFailed } from '@herald/contracts';
 import type { Redis, Result } from 'ioredis';
 
 /** What a resume sends: the frames after the cursor, oldest first, or why it cannot. */
 export type Recovery =
   | { readonly recovered: true; readonly frames: ReadonlyArray<{ readonly cursor: string; readonly frame: string }> }
   | { readonly recovered: false; readonly reason: ResumeFailed['reason'] };
-
-/** Before every post: a socket that began here is owed whatever history holds for it. */
-export const startOfHistory = '0000000000000000-0000000000000000';
 
 /** One consistent read: where history starts in this Redis, the user's floor, the user's entries. */
 const readScript = `
@@ -45,7 +42,7 @@ export class HistoryReader {
       return { recovered: false, reason: 'history_unavailable' };
     }
     const [first, floor, entries] = read;
-    // The very start is covered by any history; a later cursor only by one that began at or before it.
+    // History holds every post after `first`; the very start is owed whatever it holds.
     if (since !== startOfHistory) {
       if (first === '') return { recovered: false, reason: 'history_unavailable' };
       if (since < first) return { recovered: false, reason: 'cursor_too_old' };

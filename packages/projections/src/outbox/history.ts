@@ -1,4 +1,4 @@
-import { historyKeys } from '@herald/contracts';
+import { cursorBefore, historyKeys } from '@herald/contracts';
 import type { Redis, Result } from 'ioredis';
 import type { OutboxMessage } from './rows.js';
 
@@ -14,16 +14,17 @@ export interface HistoryRetention {
 /**
  * Pushes one message's entry onto each recipient's history, then trims the oldest
  * entries that are both beyond the count and past the age, remembering the newest cursor
- * trimmed (the floor a resume must not be behind). `since` is set once per Redis: a
- * resume from before it cannot be vouched for (history written before a Redis restart
- * is gone). One call per message; the per-recipient work stays inside Redis.
+ * trimmed (the floor a resume must not be behind). `since` is set once per Redis (here
+ * to just before this post, should Redis have restarted since the pass began): a resume
+ * from before it cannot be vouched for. One call per message; the per-recipient work
+ * stays inside Redis.
  */
 const pushScript = `
 local now, minCount, minAge, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local since, users, floors = ARGV[1], ARGV[9], ARGV[10]
 local cursor, frame = ARGV[6], ARGV[7]
 local entry = cursor .. '\\n' .. ARGV[2] .. '\\n' .. frame
-redis.call('SET', since, cursor, 'NX')
+redis.call('SET', since, ARGV[11], 'NX')
 for _, user in ipairs(cjson.decode(ARGV[8])) do
   local key = users .. user
   local n = redis.call('LPUSH', key, entry)
@@ -40,6 +41,11 @@ end
 return 1`;
 
 export interface HistoryWriter {
+  /**
+   * Before a pass: every post after `bound` is yet to be written here. In a Redis that
+   * has no history yet (new, or restarted), history is declared to start there.
+   */
+  begin(bound: string): Promise<void>;
   /** Records each message's post for each of its recipients; resolves once Redis has them all. */
   write(messages: readonly OutboxMessage[]): Promise<void>;
 }
@@ -55,11 +61,14 @@ export function createHistoryWriter(redis: Redis, prefix: string, retention: His
   const keys = historyKeys(prefix);
   redis.defineCommand('heraldPushHistory', { numberOfKeys: 0, lua: pushScript });
   return {
+    async begin(bound) {
+      await redis.set(keys.since, bound, 'NX');
+    },
     async write(messages) {
       const now = String(Date.now());
       const limits = [String(retention.minCount), String(retention.minAgeMs), String(retention.ttlSeconds)];
       await Promise.all(messages.map((m) =>
-        redis.heraldPushHistory(keys.since, now, ...limits, m.cursor, m.frame, m.recipients, keys.user(''), keys.floor(''))));
+        redis.heraldPushHistory(keys.since, now, ...limits, m.cursor, m.frame, m.recipients, keys.user(''), keys.floor(''), cursorBefore(m.cursor))));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { cursorBefore, startOfHistory } from '@herald/contracts';
 import type pg from 'pg';
 import { liveSchema } from '../schema.js';
 
@@ -79,6 +80,22 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;
   return { messages, rows: ids.length, last: ids.at(-1) ?? after, full, ranges: consecutive(ids) };
+}
+
+/**
+ * Where notification history must start for this outbox: just before its oldest waiting
+ * row (every row older than it was published and deleted), or, with none waiting, the
+ * outbox's checkpoint (every post up to it is relayed; '' before its first start, when
+ * nothing was ever notified).
+ */
+export async function historyBound(session: pg.ClientBase): Promise<string> {
+  const { rows } = await session.query<{ oldest: string | null; checkpoint: string | null }>(
+    `SELECT (SELECT position FROM ${liveSchema}.outbox ORDER BY id LIMIT 1) AS oldest,
+            (SELECT position FROM ${liveSchema}.projection_checkpoints WHERE projection = 'outbox') AS checkpoint`,
+  );
+  const { oldest, checkpoint } = rows[0] ?? { oldest: null, checkpoint: null };
+  if (oldest) return cursorBefore(oldest);
+  return checkpoint || startOfHistory;
 }
 
 /** Deletes exactly the batch's rows: a range covers only ids the batch read, never a row committed since. */
