@@ -123,7 +123,7 @@ if (missing) {
   skipBecause({ skip: (name: string) => test.skip(name) }, 'the web page in a browser', missing);
 } else {
   test.before(async () => {
-    system = await startSystem('browser', { LOGIN_FAILURES_PER_USER: String(failuresBeforeLockout) });
+    system = await startSystem('browser', { LOGIN_FAILURES_PER_USER: String(failuresBeforeLockout), LOGIN_FAILURES_PER_USER_AND_CLIENT: String(failuresBeforeLockout) });
     browser = await launchChromium();
   });
 
