@@ -1,4 +1,4 @@
-import { commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
+import { commonSettings, loadConfig, host, integer, port, rabbitmqSettings, text } from '@herald/kit';
 import { postsExchange } from '@herald/contracts';
 
 /** Every setting of the notifier process, read from the environment at start. */
@@ -12,7 +12,8 @@ export const settings = {
   /** How long a good answer from the auth service is reused; 0 turns the cache off. */
   AUTH_CACHE_TTL_MS: integer(0, 30_000, 10_000),
   AUTH_CACHE_MAX_ENTRIES: integer(1, 10_000_000, 100_000),
-  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  // RABBITMQ_URL, and the lists of brokers that `brokerShards` reads (not consumed yet: docs/scaling.md).
+  ...rabbitmqSettings,
   FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */
   RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),
