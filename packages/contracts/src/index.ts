@@ -11,3 +11,5 @@ export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from 
 export { streamPrefixes, userStream, postStream, friendshipStream } from './streams.js';
 export type { PostedMessage, PostNotification } from './notification.js';
 export { postedMessageSchema, postNotificationSchema, postsExchange, postsExchangeType, notificationMessageId } from './notification.js';
+export type { HashRing } from './ring.js';
+export { createHashRing, defaultVirtualNodes, groupByShard, ringPoint, ringShares, shardOf } from './ring.js';
