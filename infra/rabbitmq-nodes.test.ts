@@ -5,7 +5,7 @@
 // happens, they are torn down at the end (and a run killed before that is cleaned up by
 // the next one).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,11 +41,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Stops the nodes of a folder, and removes the folder once they are down (`down` keeps one it did not set up). */
+function downAndRemove(dir: string): void {
+  if (nodesScript({ RABBITMQ_NODES_DIR: dir }, 'down').status === 0) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Nodes of test runs that were killed before their teardown: their folders name their pid. */
 function downLeftovers(): void {
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(new RegExp(`^${folderPrefix}(\\d+)-`).exec(name)?.[1]);
-    if (pid > 0 && !isAlive(pid)) nodesScript({ RABBITMQ_NODES_DIR: join(tmpdir(), name) }, 'down');
+    if (pid > 0 && !isAlive(pid)) downAndRemove(join(tmpdir(), name));
   }
 }
 
@@ -122,7 +127,7 @@ function nodeSet(label: string) {
     },
     /** Stops whatever is still up; the test's teardown, also run if the process exits early. */
     tearDown() {
-      if (existsSync(dir)) nodesScript({ RABBITMQ_NODES_DIR: dir }, 'down');
+      if (existsSync(dir)) downAndRemove(dir);
     },
   };
   process.once('exit', () => set.tearDown());
