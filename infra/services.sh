@@ -28,30 +28,12 @@ readonly rabbit_plugins=(rabbitmq_management rabbitmq_consistent_hash_exchange)
 readonly databases=(herald herald_test)
 readonly start_timeout_s=${SERVICES_START_TIMEOUT:-120}
 
+subject=services
 changes=()
 problems=()
 apt_updated=no
 
-say() { printf '%s: %s\n' "$1" "$2"; }
-changed() { say "$1" "$2"; changes+=("$1 $2"); }
-problem() { say "$1" "NOT READY: $2" >&2; problems+=("$1: $2"); }
-die() { say "$1" "FAILED: $2" >&2; echo "services NOT ready: $1: $2" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else die "${FUNCNAME[1]:-services}" "needs root (or password-less sudo) to run: $*"
-  fi
-}
-
-# Waits until `$2...` succeeds, at most $1 seconds.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 1
-  done
-}
+source "$here/services/lib.sh"
 
 apt_install() {
   local service=$1; shift

@@ -1,12 +1,6 @@
 # RabbitMQ steps of infra/services.sh (sourced; uses its helpers).
 
-# Sends the AMQP 0-9-1 protocol header; a broker answers with a method frame (type 1).
-rabbit_answers() {
-  timeout 3 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "AMQP\x00\x00\x09\x01" >&3
-    [ "$(head -c 1 <&3 | od -An -tx1 | tr -d " \n")" = 01 ]' _ "$amqp_port" 2>/dev/null
-}
+rabbit_answers() { amqp_answers "$amqp_port"; }
 
 rabbit_installed() { command -v rabbitmq-server >/dev/null && command -v rabbitmqctl >/dev/null; }
 

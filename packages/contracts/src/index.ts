@@ -15,3 +15,5 @@ export type { PushedPost, ResumeFailed, HistoryEntry } from './history.js';
 export { pushedPostSchema, resumeFailedSchema, isCursor, cursorBefore, startOfHistory, historyKeys, decodeHistoryEntry } from './history.js';
 export type { SessionRevocation } from './sessions.js';
 export { sessionRevocationSchema, sessionRevocationChannel } from './sessions.js';
+export type { HashRing } from './ring.js';
+export { createHashRing, defaultVirtualNodes, groupByShard, ringPoint, ringShares, shardOf } from './ring.js';

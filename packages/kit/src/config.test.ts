@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { boolean, ConfigError, host, integer, loadConfig, oneOf, optional, port, text, url } from './config.js';
+import { boolean, ConfigError, host, integer, loadConfig, oneOf, optional, port, structured, text, url } from './config.js';
 
 const settings = {
   HTTP_PORT: port(8080),
@@ -82,6 +82,21 @@ test('a required setting without default is reported when missing', () => {
     assert.unreachable('should throw');
   } catch (error) {
     assert.is((error as Error).message, 'Invalid configuration: SECRET is required: a non-empty string');
+  }
+});
+
+test("a structured setting's refusal says what exactly is wrong, after what it accepts", () => {
+  const pair = structured('two integers separated by "/"', (raw) => {
+    const [left, right, ...rest] = raw.split('/');
+    if (rest.length > 0 || right === undefined) return { problem: 'there must be exactly one "/"' };
+    return /^\d+$/.test(left ?? '') && /^\d+$/.test(right) ? { value: [Number(left), Number(right)] } : { problem: 'both sides must be integers' };
+  });
+  assert.equal(loadConfig({ PAIR: pair }, { PAIR: '3/4' }).PAIR, [3, 4]);
+  try {
+    loadConfig({ PAIR: pair }, { PAIR: '3/4/5' });
+    assert.unreachable('should throw');
+  } catch (error) {
+    assert.is((error as Error).message, 'Invalid configuration: PAIR must be two integers separated by "/" (got "3/4/5"): there must be exactly one "/"');
   }
 });
 

@@ -12,7 +12,12 @@ export interface Setting<T> {
   readonly accepts: string;
   readonly parse: (raw: string) => T | undefined;
   readonly fallback: T | undefined;
+  /** For a value `parse` refused: what exactly is wrong with it, when `accepts` alone does not say. */
+  readonly explain?: (raw: string) => string | undefined;
 }
+
+/** What a structured setting's reader makes of a raw value. */
+export type Reading<T> = { readonly value: T } | { readonly problem: string };
 
 type Settings = Record<string, Setting<unknown>>;
 type ConfigOf<S extends Settings> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -48,6 +53,22 @@ export function url(protocols: readonly string[], fallback?: string): Setting<st
   }, fallback);
 }
 
+/**
+ * A setting read by one function that says what is wrong with a value it refuses (a list
+ * with one bad entry, say): the error names the variable, what it accepts and the problem.
+ */
+export function structured<T>(accepts: string, read: (raw: string) => Reading<T>, fallback?: T): Setting<T> {
+  const value = (raw: string) => {
+    const reading = read(raw);
+    return 'value' in reading ? reading.value : undefined;
+  };
+  const explain = (raw: string) => {
+    const reading = read(raw);
+    return 'problem' in reading ? reading.problem : undefined;
+  };
+  return { ...setting(accepts, value, fallback), explain };
+}
+
 export function oneOf<const T extends string>(values: readonly T[], fallback?: T): Setting<T> {
   return setting(`one of ${values.join(', ')}`, (raw) => values.find((v) => v === raw), fallback);
 }
@@ -77,7 +98,10 @@ export function loadConfig<S extends Settings>(settings: S, env: Env = process.e
       continue;
     }
     const value = spec.parse(raw);
-    if (value === undefined) problems.push(`${name} must be ${spec.accepts} (got ${JSON.stringify(raw)})`);
+    if (value === undefined) {
+      const why = spec.explain?.(raw);
+      problems.push(`${name} must be ${spec.accepts} (got ${JSON.stringify(raw)})${why ? `: ${why}` : ''}`);
+    }
     out[name] = value;
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

@@ -1,5 +1,7 @@
-export { ConfigError, loadConfig, integer, port, text, url, oneOf, boolean, host, optional, commonSettings } from './config.js';
-export type { Setting } from './config.js';
+export { ConfigError, loadConfig, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
+export type { Setting, Reading } from './config.js';
+export { brokerShards, defaultShardName, rabbitmqSettings } from './brokers.js';
+export type { BrokerShard, BrokerSettings } from './brokers.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { createOps } from './ops.js';

@@ -1,4 +1,4 @@
-import { boolean, commonSettings, loadConfig, host, integer, port, text, url } from '@herald/kit';
+import { boolean, commonSettings, loadConfig, host, integer, port, rabbitmqSettings, text, url } from '@herald/kit';
 import { postsExchange } from '@herald/contracts';
 
 /** Every setting of the notifier process, read from the environment at start. */
@@ -22,7 +22,8 @@ export const settings = {
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: text('herald:'),
   TRUST_PROXY: boolean(false),
-  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  // RABBITMQ_URL, and the lists of brokers that `brokerShards` reads (not consumed yet: docs/scaling.md).
+  ...rabbitmqSettings,
   FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */
   RABBITMQ_PREFETCH: integer(1, 65_535, 2_000),

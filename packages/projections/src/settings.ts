@@ -1,5 +1,5 @@
 import { postsExchange } from '@herald/contracts';
-import { commonSettings, loadConfig, host, integer, optional, port, text, url } from '@herald/kit';
+import { commonSettings, loadConfig, host, integer, optional, port, rabbitmqSettings, text, url } from '@herald/kit';
 import { defaultFeedFanoutLimit } from './projections/feeds.js';
 
 /** The projector's environment: everything it reads, with defaults a local machine runs with. */
@@ -8,7 +8,8 @@ export const settings = {
   PROJECTOR_HOST: host('0.0.0.0'),
   PROJECTOR_PORT: port(8070),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
-  RABBITMQ_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  // RABBITMQ_URL, and the lists of brokers that `brokerShards` reads (not consumed yet: docs/scaling.md).
+  ...rabbitmqSettings,
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: text('herald:'),
   /** Notifications kept per user for resuming clients, whatever their age. */
