@@ -1,57 +1,73 @@
 // A fleet of websocket clients in a process of its own (forked by the benchmark), so
-// the clients' CPU and file descriptors are not the server's. Driven over IPC.
+// the clients' CPU and file descriptors are not the server's. Driven over IPC. Each
+// client remembers the cursor of the last post it got, so it can resume elsewhere.
 import { WebSocket } from 'ws';
 
 export type FleetRequest =
   | { op: 'open'; url: string; tokens: string[]; concurrency: number }
+  | { op: 'resume'; url: string; concurrency: number }
   | { op: 'count' }
   | { op: 'probes' }
   | { op: 'close' };
 
 /** What the probe posts did since the last `probes` request. */
 export interface ProbeReport {
-  /** One per first arrival of a probe at a socket: its sequence number and latency (ms) from when it was due. */
+  /** One per first arrival of a probe at a client: its sequence number and latency (ms) from when it was due. */
   readonly arrivals: Array<[seq: number, latencyMs: number]>;
-  /** Arrivals of a probe at a socket that already had it, by sequence number. */
+  /** Arrivals of a probe at a client that already had it (on this socket or an earlier one), by sequence number. */
   readonly duplicated: Array<[seq: number, count: number]>;
 }
 
 export type FleetReply =
   | { op: 'opened'; open: number; failed: number; firstError?: string }
+  | { op: 'resumed'; open: number; failed: number; firstError?: string; latenciesMs: number[] }
   | { op: 'count'; received: number }
   | ({ op: 'probes' } & ProbeReport)
   | { op: 'closed' };
 
-const sockets: WebSocket[] = [];
+interface Client {
+  readonly token: string;
+  ws: WebSocket | undefined;
+  cursor: string | undefined;
+  readonly seen: Set<number>;
+}
+
+const clients: Client[] = [];
+const clientOf = new WeakMap<WebSocket, Client>();
 let received = 0;
 let probes = { arrivals: [] as Array<[number, number]>, duplicated: new Map<number, number>() };
-const seenBySocket = new WeakMap<WebSocket, Set<number>>();
 const now = () => performance.timeOrigin + performance.now();
 const probeMarker = '"postText":"probe ';
+const cursorMarker = '"cursor":"';
 
 /** Probe posts say `probe <seq> <epoch ms when due>`; other frames are only counted. */
 function onMessage(this: WebSocket, data: unknown): void {
   received += 1;
   const text = String(data);
+  const client = clientOf.get(this);
+  const c = text.indexOf(cursorMarker);
+  if (client && c >= 0) client.cursor = text.slice(c + cursorMarker.length, c + cursorMarker.length + 33);
   const at = text.indexOf(probeMarker);
-  if (at < 0) return;
+  if (at < 0 || !client) return;
   const [seq, due] = text.slice(at + probeMarker.length).split(' ').map(Number.parseFloat) as [number, number];
-  let seen = seenBySocket.get(this);
-  if (!seen) seenBySocket.set(this, (seen = new Set()));
-  if (seen.has(seq)) {
+  if (client.seen.has(seq)) {
     probes.duplicated.set(seq, (probes.duplicated.get(seq) ?? 0) + 1);
     return;
   }
-  seen.add(seq);
+  client.seen.add(seq);
   probes.arrivals.push([seq, now() - due]);
 }
 
-function openOne(url: string, token: string): Promise<string | undefined> {
+function connect(client: Client, url: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, { perMessageDeflate: false });
+    const target = new URL(url);
+    target.searchParams.set('token', client.token);
+    if (client.cursor) target.searchParams.set('since', client.cursor);
+    const ws = new WebSocket(target, { perMessageDeflate: false });
+    clientOf.set(ws, client);
     ws.on('message', onMessage);
     ws.once('open', () => {
-      sockets.push(ws);
+      client.ws = ws;
       resolve(undefined);
     });
     ws.once('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
@@ -59,20 +75,40 @@ function openOne(url: string, token: string): Promise<string | undefined> {
   });
 }
 
-async function open(url: string, tokens: string[], concurrency: number): Promise<FleetReply> {
+async function each(list: readonly Client[], concurrency: number, work: (client: Client) => Promise<string | undefined>) {
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < tokens.length) {
-      const error = await openOne(url, tokens[next++]!);
+    while (next < list.length) {
+      const error = await work(list[next++]!);
       if (error) {
         failed += 1;
         firstError ??= error;
       }
     }
   }));
-  return { op: 'opened', open: sockets.length, failed, firstError };
+  return { failed, firstError };
+}
+
+async function open(url: string, tokens: string[], concurrency: number): Promise<FleetReply> {
+  const fresh = tokens.map((token) => ({ token, ws: undefined, cursor: undefined, seen: new Set<number>() }));
+  clients.push(...fresh);
+  const { failed, firstError } = await each(fresh, concurrency, (client) => connect(client, url));
+  return { op: 'opened', open: clients.filter((c) => c.ws).length, failed, firstError };
+}
+
+/** Every client reconnects to `url` with its cursor; latency from the start of the storm to each socket's open. */
+async function resume(url: string, concurrency: number): Promise<FleetReply> {
+  const started = performance.now();
+  const latenciesMs: number[] = [];
+  for (const client of clients) client.ws = undefined;
+  const { failed, firstError } = await each(clients, concurrency, async (client) => {
+    const error = await connect(client, url);
+    if (!error) latenciesMs.push(performance.now() - started);
+    return error;
+  });
+  return { op: 'resumed', open: clients.filter((c) => c.ws).length, failed, firstError, latenciesMs };
 }
 
 process.on('message', (request: FleetRequest) => {
@@ -80,6 +116,9 @@ process.on('message', (request: FleetRequest) => {
   switch (request.op) {
     case 'open':
       void open(request.url, request.tokens, request.concurrency).then(reply);
+      break;
+    case 'resume':
+      void resume(request.url, request.concurrency).then(reply);
       break;
     case 'count':
       reply({ op: 'count', received });
@@ -89,7 +128,7 @@ process.on('message', (request: FleetRequest) => {
       probes = { arrivals: [], duplicated: new Map() };
       break;
     case 'close':
-      for (const ws of sockets) ws.terminate();
+      for (const client of clients) client.ws?.terminate();
       reply({ op: 'closed' });
       process.disconnect();
       break;

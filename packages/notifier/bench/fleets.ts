@@ -11,6 +11,8 @@ export const socketsPerFleet = 5_000;
 export interface Fleets {
   /** Opens one socket per token, spread over the fleet processes; returns how many opened. */
   open(url: string, tokens: readonly string[]): Promise<{ open: number; failed: number; firstError?: string }>;
+  /** Every client reconnects to `url` with the cursor of the last post it got. */
+  resume(url: string): Promise<{ open: number; failed: number; firstError?: string; latenciesMs: number[] }>;
   received(): Promise<number>;
   /** The probes' arrivals over every fleet since the last call. */
   probes(): Promise<ProbeReport>;
@@ -48,6 +50,18 @@ export function startFleets(sockets: number, processes = 1): Fleets {
         firstError ??= r.firstError;
       }
       return { open, failed, firstError };
+    },
+    async resume(url) {
+      const replies = await Promise.all(children.map((child) => ask(child, { op: 'resume', url, concurrency: 100 }, 'resumed')));
+      const out = { open: 0, failed: 0, firstError: undefined as string | undefined, latenciesMs: [] as number[] };
+      for (const r of replies) {
+        if (r.op !== 'resumed') continue;
+        out.open += r.open;
+        out.failed += r.failed;
+        out.firstError ??= r.firstError;
+        out.latenciesMs.push(...r.latenciesMs);
+      }
+      return out;
     },
     async received() {
       const replies = await Promise.all(children.map((child) => ask(child, { op: 'count' }, 'count')));

@@ -12,5 +12,7 @@ export function benchFrame(i: number): Buffer {
 /** The notification of bench post i for `fanout` of `users` users, the recipients the bare server picks too. */
 export function benchNotification(i: number, fanout: number, users: number): PostNotification {
   const recipients = Array.from({ length: fanout }, (_, k) => `u${(i * fanout + k) % users}`);
-  return { eventId: `bench-${i}`, position: String(i).padStart(12, '0'), payload: benchPayload(i), recipients, part: 0, parts: 1 };
+  // A position as the log writes them: sockets compare cursors.
+  const position = `0000000000000001-${i.toString(16).padStart(16, '0')}`;
+  return { eventId: `bench-${i}`, position, payload: benchPayload(i), recipients, part: 0, parts: 1 };
 }

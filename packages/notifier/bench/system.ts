@@ -21,6 +21,10 @@ export interface BenchSystem {
   readonly apiUrl: string;
   readonly notifierUrl: string;
   readonly fleets: Fleets;
+  /** The first notifier process (the one `notifierUrl` names). */
+  readonly notifier: HeraldProcess;
+  /** Starts another notifier on the same broker, history and auth; its feed URL. */
+  addNotifier(): Promise<{ process: HeraldProcess; url: string }>;
   /** Registers and logs in `count` users, numbered from `from`. */
   users(what: string, count: number, from: number): Promise<User[]>;
   /** `poster` befriends each of `readers`. */
@@ -53,14 +57,21 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
     processes.push(api);
     const apiUrl = `http://127.0.0.1:${api.port}`;
     processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix }));
-    const notifier = await spawnNotifier({
+    const notifierEnv = {
       AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, AUTH_FAILURES_PER_CLIENT: '1000000',
-    });
+    };
+    const notifier = await spawnNotifier(notifierEnv);
     processes.push(notifier);
     return {
       apiUrl,
       notifierUrl: `${notifier.url}/post/feed/posted`,
+      notifier,
       fleets,
+      async addNotifier() {
+        const another = await spawnNotifier(notifierEnv);
+        processes.push(another);
+        return { process: another, url: `${another.url}/post/feed/posted` };
+      },
       users: (what, count, from) => inPool(what, count, 32, async (i) => {
         const profile = { first_name: `Bench${from + i}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
         const { user_id: id } = (await http(apiUrl, 'POST', '/user/register', undefined, profile)) as { user_id: string };

@@ -40,8 +40,8 @@ function received(client: FeedClient, count: number, what: string) {
 
 test.before(async () => {
   ids = await startIdentities('notifier_e2e');
-  projector = await spawnProjector({ DATABASE_URL: ids.databaseUrl, FEED_EXCHANGE: exchange });
-  const env = { AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange };
+  projector = await spawnProjector({ DATABASE_URL: ids.databaseUrl, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: ids.redisKeyPrefix });
+  const env = { AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: ids.redisKeyPrefix };
   [notifierA, notifierB] = await Promise.all([spawnNotifier(env), spawnNotifier(env)]);
   reader = await ids.register('Reader');
   friend1 = await ids.register('Friend');

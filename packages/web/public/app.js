@@ -2,7 +2,7 @@
 // people and add them as friends, edit or delete one's own posts. Plain DOM, no
 // framework, no build step.
 import { api, session, whenSessionEnds } from './api.js';
-import { notifierUrl, openLiveFeed } from './live.js';
+import { cursorStore, notifierUrl, openLiveFeed } from './live.js';
 import { lastAccount, offerLastAccount, setUpLogin } from './login.js';
 import { clearProblems, humanError, showProblems } from './messages.js';
 import { myPosts } from './my-posts.js';
@@ -90,12 +90,12 @@ async function showSignedIn({ userId, token }) {
     paintAvatar($('#me-avatar'), userId, name);
   }, () => undefined);
   live = openLiveFeed(notifierUrl(config), token, {
+    // Posts made while the socket was down (or the page was closed) arrive first, in order.
+    cursor: cursorStore(userId),
     onPost: showLivePost,
-    // Posts made while the socket was down arrive with the next feed read.
-    onState: (state, reconnected) => {
-      setLiveState(state);
-      if (reconnected) refreshFeed();
-    },
+    onState: setLiveState,
+    // The notifier could not recover the whole gap: the feed read has it.
+    onResumeFailed: () => refreshFeed(),
     onSessionEnded: () => signOut('Your session has ended; log in again.'),
   });
   setUpPeopleSearch(userId);

@@ -1,6 +1,7 @@
 // The live feed: a websocket to the notifier's /post/feed/posted, authenticated with
 // the `token` query parameter (browsers cannot set headers on a websocket), which
-// reconnects with backoff for as long as the user stays signed in.
+// reconnects with backoff for as long as the user stays signed in, and resumes from the
+// cursor of the last post it got (`since`), across dropped connections and reloads.
 
 const feedPath = '/post/feed/posted';
 const maxBackoffMs = 30_000;
@@ -19,13 +20,28 @@ function isPostedMessage(value) {
     && typeof value.postId === 'string' && typeof value.postText === 'string' && typeof value.author_user_id === 'string';
 }
 
+function isResumeFailed(value) {
+  return value !== null && typeof value === 'object' && value.type === 'resume' && value.recovered === false;
+}
+
+/** The cursor of the last post this browser got for a user, kept across reloads. */
+export function cursorStore(userId) {
+  const key = `herald.cursor.${userId}`;
+  return {
+    get: () => { try { return localStorage.getItem(key); } catch { return null; } },
+    set: (cursor) => { try { localStorage.setItem(key, cursor); } catch { /* private mode: resume within the tab only */ } },
+  };
+}
+
 /**
- * Opens the live feed. `onPost({postId, postText, author_user_id})` gets each post;
- * `onState('connecting' | 'live' | 'offline', reconnected)` follows the connection;
- * `onSessionEnded()` is told, instead of a reconnect, when the notifier closed the
- * socket because the session ended. Returns `close()`.
+ * Opens the live feed. `onPost({postId, postText, author_user_id, cursor})` gets each
+ * post, missed ones first after a reconnect or a reload; `onState('connecting' | 'live' |
+ * 'offline', reconnected)` follows the connection; `onResumeFailed()` is told when the
+ * notifier could not recover the whole gap (reload the feed over HTTP then);
+ * `onSessionEnded()` is told, instead of a reconnect, when the notifier closed the socket
+ * because the session ended. Returns `close()`.
  */
-export function openLiveFeed(url, token, { onPost, onState, onSessionEnded }) {
+export function openLiveFeed(url, token, { cursor, onPost, onState, onResumeFailed, onSessionEnded }) {
   let socket;
   let timer;
   let failures = 0;
@@ -35,6 +51,8 @@ export function openLiveFeed(url, token, { onPost, onState, onSessionEnded }) {
   function connect() {
     const target = new URL(url);
     target.searchParams.set('token', token);
+    const since = cursor?.get();
+    if (since) target.searchParams.set('since', since);
     onState('connecting', false);
     socket = new WebSocket(target);
     socket.addEventListener('open', () => {
@@ -49,7 +67,12 @@ export function openLiveFeed(url, token, { onPost, onState, onSessionEnded }) {
       } catch {
         return;
       }
-      if (isPostedMessage(message)) onPost(message);
+      if (isPostedMessage(message)) {
+        if (typeof message.cursor === 'string') cursor?.set(message.cursor);
+        onPost(message);
+      } else if (isResumeFailed(message)) {
+        onResumeFailed?.();
+      }
     });
     socket.addEventListener('close', (event) => {
       if (closed) return;

@@ -189,6 +189,30 @@ if (missing) {
     await assertTimed(ada, '#feed');
   });
 
+  test('a page that was away resumes from its last post: what was posted meanwhile arrives over the socket, in order (issue 12)', async () => {
+    const [ada, ben] = [pageOf('Ada'), pageOf('Ben')];
+    const adaId = ((await ada.locator('#my-id').textContent()) ?? '').trim();
+    const cursor = await ada.evaluate<string | null>(`localStorage.getItem('herald.cursor.${adaId}')`);
+    assert.ok(cursor, 'the page keeps the cursor of the last post it got');
+    const appUrl = ada.url();
+    await ada.goto('about:blank');
+    await postIn(ben, 'Posted while Ada was away, one');
+    await postIn(ben, 'Posted while Ada was away, two');
+    const socket = ada.waitForEvent('websocket');
+    await ada.goto(appUrl);
+    const ws = await socket;
+    assert.is(new URL(ws.url()).searchParams.get('since'), cursor, 'the page resumes from its cursor');
+    const pushed: string[] = [];
+    ws.on('framereceived', ({ payload }) => {
+      const frame = JSON.parse(String(payload)) as { postText?: string };
+      if (frame.postText) pushed.push(frame.postText);
+    });
+    await ada.locator('#feed .post', { hasText: 'Posted while Ada was away, two' }).waitFor();
+    const deadline = Date.now() + 10_000;
+    while (pushed.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pushed, ['Posted while Ada was away, one', 'Posted while Ada was away, two'], 'missed posts come over the socket, once, in order');
+  });
+
   test('unfriending from the friends list empties the list and the feed at once', async () => {
     const ada = pageOf('Ada');
     await ada.locator('#friends .person', { hasText: 'Ben Okafor' }).getByRole('button', { name: 'Unfriend' }).click();
