@@ -9,6 +9,8 @@
 //   celebrity  one author with 20,000 friends posting once a second during a background run.
 // Default size runs in a few minutes; BENCH_FULL=1 runs the issue's sizes.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +138,7 @@ function retainedHeapPerConnection(kind: Server): Promise<number> {
 }
 
 async function idlePart(auth: TestAuthServer, results: Results, summary: BenchFigure[]): Promise<void> {
+  const loadAverage1mBefore = loadavg()[0] ?? 0;
   console.log(`idle: ${idleConnections} connections (open-file limit ${openFileLimit()})`);
   const baselineBytes = await idleBytesPerConnection('bare', auth);
   const bytes = await idleBytesPerConnection('notifier', auth);
@@ -143,19 +146,20 @@ async function idlePart(auth: TestAuthServer, results: Results, summary: BenchFi
   const heap = await retainedHeapPerConnection('notifier');
   results.idle = {
     connections: idleConnections, bytesPerConnection: Math.round(bytes), baselineBytesPerConnection: Math.round(baselineBytes),
-    retainedHeapBytesPerConnection: Math.round(heap), baselineRetainedHeapBytesPerConnection: Math.round(baselineHeap),
+    retainedHeapBytesPerConnection: Math.round(heap), baselineRetainedHeapBytesPerConnection: Math.round(baselineHeap), loadAverage1mBefore,
   };
   summary.push({ figure: 'idle.bytesPerConnection', value: bytes, unit: 'B', baseline: baselineBytes, target: '<= 10 KB', met: bytes <= 10_240 });
   summary.push({ figure: 'idle.retainedHeapBytesPerConnection', value: heap, unit: 'B', baseline: baselineHeap });
 }
 
 async function fanoutPart(auth: TestAuthServer, results: Results, summary: BenchFigure[]): Promise<void> {
+  const loadAverage1mBefore = loadavg()[0] ?? 0;
   console.log(`fanout: ${fanoutPosts} posts x ${fanoutRecipients} recipients x ${fanoutSocketsPerUser} sockets, over ${fanoutUsers} users`);
   const baselineRate = await deliveriesPerSec('bare', auth);
   const rate = await deliveriesPerSec('notifier', auth);
   results.fanout = {
     users: fanoutUsers, socketsPerUser: fanoutSocketsPerUser, recipientsPerPost: fanoutRecipients, posts: fanoutPosts,
-    deliveriesPerSec: Math.round(rate), baselineDeliveriesPerSec: Math.round(baselineRate),
+    deliveriesPerSec: Math.round(rate), baselineDeliveriesPerSec: Math.round(baselineRate), loadAverage1mBefore,
   };
   summary.push({ figure: 'fanout.deliveriesPerSec', value: rate, unit: '/s', baseline: baselineRate, target: '>= 100,000 /s and >= 0.7x baseline', met: rate >= 100_000 && rate >= 0.7 * baselineRate });
 }
@@ -174,11 +178,27 @@ async function main(): Promise<void> {
   }
   for (const [part, run] of [['e2e', runEndToEnd], ['celebrity', runCelebrity]] as const) {
     if (!parts.has(part)) continue;
+    const loadAverage1mBefore = loadavg()[0] ?? 0;
     const figures = await run(full);
-    Object.assign(results, figures.results);
+    for (const [key, values] of Object.entries(figures.results)) results[key] = { ...values, loadAverage1mBefore };
     summary.push(...figures.summary);
   }
-  writeBenchReport('notifier', results, summary);
+  const merged = process.env.BENCH_PARTS ? withEarlierParts(results, summary) : { results, summary };
+  writeBenchReport('notifier', merged.results, merged.summary);
+}
+
+/**
+ * A run of some parts (BENCH_PARTS) keeps the other parts' figures from the last report,
+ * each with the load average it was measured at, so notifier.json stays whole.
+ */
+function withEarlierParts(results: Results, summary: BenchFigure[]): { results: Results; summary: BenchFigure[] } {
+  const path = fileURLToPath(new URL('../../../bench/results/notifier.json', import.meta.url));
+  if (!existsSync(path)) return { results, summary };
+  const earlier = JSON.parse(readFileSync(path, 'utf8')) as { results: Results; summary: BenchFigure[] };
+  const fresh = new Set(Object.keys(results));
+  const kept = Object.fromEntries(Object.entries(earlier.results).filter(([key]) => !fresh.has(key)));
+  const keptRows = earlier.summary.filter((row) => !fresh.has(row.figure.split('.')[0] ?? ''));
+  return { results: { ...kept, ...results }, summary: [...keptRows, ...summary] };
 }
 
 await main();

@@ -53,13 +53,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let broker: Broker | undefined;
   let session: pg.PoolClient | undefined;
   let wakeUp: () => void = () => undefined;
+  // A wake while a pass runs is kept, so the next sleep returns at once: a row written
+  // then must not wait for the next poll (that was up to 250 ms of every post's latency).
+  let woken = false;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
+  const sleep = (ms: number, { idle = false } = {}) => new Promise<void>((resolve) => {
+    if (idle && woken) {
+      woken = false;
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
       stopping.signal.removeEventListener('abort', done);
       wakeUp = () => undefined;
+      woken = false;
       resolve();
     }
     wakeUp = done;
@@ -134,7 +143,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures = 0;
         if (relayed > 0) cursor = last;
         else if (cursor !== '0') cursor = '0';
-        else await sleep(options.pollIntervalMs ?? 250);
+        else await sleep(options.pollIntervalMs ?? 250, { idle: true });
       } catch (error) {
         cursor = '0';
         await disconnect();
@@ -149,7 +158,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   const running = run();
   return {
-    wake: () => wakeUp(),
+    wake: () => {
+      woken = true;
+      wakeUp();
+    },
     connected: () => broker !== undefined,
     async stop() {
       stopping.abort();
