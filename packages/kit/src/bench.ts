@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,4 +111,19 @@ export async function inPool<R>(what: string, count: number, limit: number, work
     }
   }));
   return out;
+}
+
+/**
+ * For a run of some of a benchmark's parts: the other parts' results and summary rows
+ * from its last report (each part's results record the load it was measured at), so the
+ * report stays whole. A part is a top-level key of `results`; its rows start with `<key>.`.
+ */
+export function withEarlierParts(benchmark: string, results: BenchReport['results'], summary: readonly BenchFigure[]): { results: BenchReport['results']; summary: BenchFigure[] } {
+  const path = join(repoRoot, 'bench/results', `${benchmark}.json`);
+  if (!existsSync(path)) return { results, summary: [...summary] };
+  const earlier = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
+  const fresh = new Set(Object.keys(results));
+  const kept = Object.fromEntries(Object.entries(earlier.results).filter(([key]) => !fresh.has(key)));
+  const keptRows = earlier.summary.filter((row) => !fresh.has(row.figure.split('.')[0] ?? ''));
+  return { results: { ...kept, ...results }, summary: [...keptRows, ...summary] };
 }

@@ -37,19 +37,21 @@ const clientOf = new WeakMap<WebSocket, Client>();
 let received = 0;
 let probes = { arrivals: [] as Array<[number, number]>, duplicated: new Map<number, number>() };
 const now = () => performance.timeOrigin + performance.now();
-const probeMarker = '"postText":"probe ';
-const cursorMarker = '"cursor":"';
+const probeMarker = 'probe ';
 
-/** Probe posts say `probe <seq> <epoch ms when due>`; other frames are only counted. */
+/**
+ * Probe posts say `probe <seq> <epoch ms when due>`; other frames are only counted.
+ * Frames are parsed: those sent from the history are JSON written by PostgreSQL, with
+ * other spacing than the live ones.
+ */
 function onMessage(this: WebSocket, data: unknown): void {
   received += 1;
-  const text = String(data);
   const client = clientOf.get(this);
-  const c = text.indexOf(cursorMarker);
-  if (client && c >= 0) client.cursor = text.slice(c + cursorMarker.length, c + cursorMarker.length + 33);
-  const at = text.indexOf(probeMarker);
-  if (at < 0 || !client) return;
-  const [seq, due] = text.slice(at + probeMarker.length).split(' ').map(Number.parseFloat) as [number, number];
+  if (!client) return;
+  const frame = JSON.parse(String(data)) as { postText?: unknown; cursor?: unknown };
+  if (typeof frame.cursor === 'string') client.cursor = frame.cursor;
+  if (typeof frame.postText !== 'string' || !frame.postText.startsWith(probeMarker)) return;
+  const [seq, due] = frame.postText.slice(probeMarker.length).split(' ').map(Number.parseFloat) as [number, number];
   if (client.seen.has(seq)) {
     probes.duplicated.set(seq, (probes.duplicated.get(seq) ?? 0) + 1);
     return;

@@ -9,13 +9,12 @@
 //   celebrity  one author with 20,000 friends posting once a second during a background run.
 // Default size runs in a few minutes; BENCH_FULL=1 runs the issue's sizes.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@herald/kit/testing';
-import { announceLoad, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
 import { postsExchangeType } from '@herald/contracts';
 import { startTestAuthServer, type TestAuthServer } from '../src/testing/authServer.js';
 import { spawnNotifier, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
@@ -183,22 +182,7 @@ async function main(): Promise<void> {
     for (const [key, values] of Object.entries(figures.results)) results[key] = { ...values, loadAverage1mBefore };
     summary.push(...figures.summary);
   }
-  const merged = process.env.BENCH_PARTS ? withEarlierParts(results, summary) : { results, summary };
+  // A run of some parts keeps the others' figures from the last report.
+  const merged = process.env.BENCH_PARTS ? withEarlierParts('notifier', results, summary) : { results, summary };
   writeBenchReport('notifier', merged.results, merged.summary);
 }
-
-/**
- * A run of some parts (BENCH_PARTS) keeps the other parts' figures from the last report,
- * each with the load average it was measured at, so notifier.json stays whole.
- */
-function withEarlierParts(results: Results, summary: BenchFigure[]): { results: Results; summary: BenchFigure[] } {
-  const path = fileURLToPath(new URL('../../../bench/results/notifier.json', import.meta.url));
-  if (!existsSync(path)) return { results, summary };
-  const earlier = JSON.parse(readFileSync(path, 'utf8')) as { results: Results; summary: BenchFigure[] };
-  const fresh = new Set(Object.keys(results));
-  const kept = Object.fromEntries(Object.entries(earlier.results).filter(([key]) => !fresh.has(key)));
-  const keptRows = earlier.summary.filter((row) => !fresh.has(row.figure.split('.')[0] ?? ''));
-  return { results: { ...kept, ...results }, summary: [...keptRows, ...summary] };
-}
-
-await main();

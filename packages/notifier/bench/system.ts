@@ -111,6 +111,9 @@ export interface GeneratorOutcome {
   readonly answered: number;
   readonly failed: number;
   readonly achievedPerSec: number;
+  /** From when each post was due to its command's answer (ms): the part of the latency before the log. */
+  readonly answerP50Ms: number;
+  readonly answerP99Ms: number;
   /** seq -> the poster of each post that was answered 200. */
   readonly posted: ReadonlyMap<number, User>;
 }
@@ -124,6 +127,7 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
   const total = Math.round(schedule.rate * schedule.seconds);
   const inFlight = new Set<Promise<void>>();
   const posted = new Map<number, User>();
+  const answers: number[] = [];
   let failed = 0;
   const started = performance.now();
   for (let i = 0; i < total; i += 1) {
@@ -134,13 +138,19 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
     while (inFlight.size >= (schedule.maxInFlight ?? 1024)) await Promise.race(inFlight);
     const poster = schedule.posterOf(seq);
     const call = http(apiUrl, 'POST', '/post/create', poster.token, { text: `probe ${seq} ${performance.timeOrigin + due}` })
-      .then(() => void posted.set(seq, poster), () => void (failed += 1))
+      .then(() => {
+        posted.set(seq, poster);
+        answers.push(performance.now() - due);
+      }, () => void (failed += 1))
       .finally(() => inFlight.delete(call));
     inFlight.add(call);
   }
   await Promise.all(inFlight);
   const seconds = Math.max(schedule.seconds, (performance.now() - started) / 1000);
-  return { offered: total, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted };
+  return {
+    offered: total, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted,
+    answerP50Ms: percentile(answers, 50), answerP99Ms: percentile(answers, 99),
+  };
 }
 
 export interface DeliveryFigures {

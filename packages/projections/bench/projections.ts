@@ -8,9 +8,10 @@
  * Sizes can also be set one by one: BENCH_REPLAY_USERS, BENCH_LAG_RATE, BENCH_LAG_SECONDS,
  * BENCH_OUTBOX_POSTS, BENCH_FEED_RATE, BENCH_FEED_SECONDS, BENCH_FEED_STAR_POSTS.
  * BENCH_PARTS picks parts (replay,lag,outbox,feedQuery; all by default); a run of some
- * parts writes bench/results/projections-<parts>.json, never the whole run's file.
+ * parts replaces only those parts' figures in bench/results/projections.json.
  */
-import { writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { loadavg } from 'node:os';
+import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
 import { feedQueryBench } from './feed-query.js';
 import { lagBench } from './lag.js';
 import { outboxBench } from './outbox.js';
@@ -55,6 +56,7 @@ async function inFreshDatabase<T>(label: string, work: (db: Awaited<ReturnType<t
   }
 }
 
+announceLoad('projections');
 const results: Record<string, Record<string, number>> = {};
 const summary: BenchFigure[] = [];
 
@@ -81,8 +83,9 @@ if (parts.includes('lag')) {
   );
 }
 if (parts.includes('outbox')) {
+  const loadAverage1mBefore = loadavg()[0] ?? 0;
   const outbox = await inFreshDatabase('outbox', (db) => outboxBench(db, outboxPosts, rabbitmqUrl));
-  results.outbox = outbox;
+  results.outbox = { ...outbox, loadAverage1mBefore };
   summary.push(
     { figure: 'outbox.rowsPerPost', value: outbox.rowsPerPost, unit: 'rows', target: '1 at 50 friends', met: outbox.rowsPerPost === 1 },
     { figure: 'outbox.publishedPostsPerSec', value: outbox.publishedPostsPerSec, unit: 'posts/s', baseline: outbox.baselinePostsPerSec, target: 'with confirms, 50 recipients a post' },
@@ -100,6 +103,8 @@ if (parts.includes('feedQuery')) {
   );
 }
 
+// A run of some parts keeps the others' figures from the last report.
 const partial = allParts.some((part) => !parts.includes(part));
-writeBenchReport(partial ? `projections-${parts.join('-')}` : 'projections', results, summary);
+const report = partial ? withEarlierParts('projections', results, summary) : { results, summary };
+writeBenchReport('projections', report.results, report.summary);
 process.exit(0);
