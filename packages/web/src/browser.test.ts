@@ -189,30 +189,6 @@ if (missing) {
     await assertTimed(ada, '#feed');
   });
 
-  test('a page that was away resumes from its last post: what was posted meanwhile arrives over the socket, in order (issue 12)', async () => {
-    const [ada, ben] = [pageOf('Ada'), pageOf('Ben')];
-    const adaId = ((await ada.locator('#my-id').textContent()) ?? '').trim();
-    const cursor = await ada.evaluate<string | null>(`localStorage.getItem('herald.cursor.${adaId}')`);
-    assert.ok(cursor, 'the page keeps the cursor of the last post it got');
-    const appUrl = ada.url();
-    await ada.goto('about:blank');
-    await postIn(ben, 'Posted while Ada was away, one');
-    await postIn(ben, 'Posted while Ada was away, two');
-    const socket = ada.waitForEvent('websocket');
-    await ada.goto(appUrl);
-    const ws = await socket;
-    assert.is(new URL(ws.url()).searchParams.get('since'), cursor, 'the page resumes from its cursor');
-    const pushed: string[] = [];
-    ws.on('framereceived', ({ payload }) => {
-      const frame = JSON.parse(String(payload)) as { postText?: string };
-      if (frame.postText) pushed.push(frame.postText);
-    });
-    await ada.locator('#feed .post', { hasText: 'Posted while Ada was away, two' }).waitFor();
-    const deadline = Date.now() + 10_000;
-    while (pushed.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(pushed, ['Posted while Ada was away, one', 'Posted while Ada was away, two'], 'missed posts come over the socket, once, in order');
-  });
-
   test('unfriending from the friends list empties the list and the feed at once', async () => {
     const ada = pageOf('Ada');
     await ada.locator('#friends .person', { hasText: 'Ben Okafor' }).getByRole('button', { name: 'Unfriend' }).click();
@@ -346,6 +322,38 @@ if (missing) {
     await assertTimed(phonePage, '#my-posts');
     assert.is(await overflow(), 0, 'your posts fit');
     await screenshot(phonePage, 'web-phone-your-posts');
+  });
+
+  test('a page that was away resumes from its last post: what was posted meanwhile arrives over the socket, in order (issue 12)', async () => {
+    const [cleo, dan] = [await openPage('Cleo'), await openPage('Dan')];
+    const cleoId = await registerIn(cleo, 'Cleo', 'Nkemelu');
+    await registerIn(dan, 'Dan', 'Quaresma');
+    await cleo.getByPlaceholder('A first or last name').fill('quares');
+    await cleo.locator('#people-results .person', { hasText: 'Dan Quaresma' }).getByRole('button', { name: 'Add friend' }).click();
+    await cleo.locator('#friends-status', { hasText: 'Dan Quaresma is now your friend.' }).waitFor();
+    await cleo.locator('#live[data-state="live"]').waitFor();
+    await postIn(dan, 'Dan, live while Cleo reads');
+    await cleo.locator('#feed .post', { hasText: 'Dan, live while Cleo reads' }).waitFor();
+    const cursor = await cleo.evaluate<string | null>(`localStorage.getItem('herald.cursor.${cleoId}')`);
+    assert.ok(cursor, 'the page keeps the cursor of the last post it got');
+    const appUrl = cleo.url();
+    await cleo.goto('about:blank');
+    await postIn(dan, 'Posted while Cleo was away, one');
+    await postIn(dan, 'Posted while Cleo was away, two');
+    const socket = cleo.waitForEvent('websocket');
+    await cleo.goto(appUrl);
+    const ws = await socket;
+    assert.is(new URL(ws.url()).searchParams.get('since'), cursor, 'the page resumes from its cursor');
+    const pushed: string[] = [];
+    ws.on('framereceived', ({ payload }) => {
+      const frame = JSON.parse(String(payload)) as { postText?: string };
+      if (frame.postText) pushed.push(frame.postText);
+    });
+    await cleo.locator('#feed .post', { hasText: 'Posted while Cleo was away, two' }).waitFor();
+    const deadline = Date.now() + 10_000;
+    while (pushed.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pushed, ['Posted while Cleo was away, one', 'Posted while Cleo was away, two'], 'missed posts come over the socket, once, in order');
+    await screenshot(cleo, 'web-resumed-after-reload');
   });
 
   test('no page had a script error or a refused load', () => {
