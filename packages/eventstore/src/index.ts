@@ -12,4 +12,5 @@ export { migrateEventStore } from './postgres/migrations.js';
 export { createEsdbEventStore } from './esdb/store.js';
 export type { EsdbEventStoreOptions } from './esdb/store.js';
 export { createEventStore } from './create.js';
+export { parsePosition } from './position.js';
 export type { EventStoreOptions } from './create.js';

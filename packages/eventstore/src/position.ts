@@ -27,3 +27,15 @@ export function decodePosition(position: unknown): PositionParts {
   }
   return { high: BigInt(`0x${match[1]}`), low: BigInt(`0x${match[2]}`) };
 }
+
+/**
+ * A position written by a person or a file (a command line, an export): the position,
+ * or EventStoreInputError('invalid_position') saying what one looks like.
+ */
+export function parsePosition(text: string): Position {
+  if (pattern.test(text)) return text;
+  throw new EventStoreInputError(
+    'invalid_position',
+    `not an event store position: ${JSON.stringify(text).slice(0, 80)} (a position is 16 lower-case hex digits, "-", 16 more, e.g. 0000000000000312-00000000000000a7)`,
+  );
+}
