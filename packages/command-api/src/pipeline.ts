@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeraldEvent } from '@herald/contracts';
-import { parseEvent } from '@herald/contracts';
 import type { EventStore, NewEvent, Position } from '@herald/eventstore';
 import { StreamNotFoundError, WrongExpectedVersionError } from '@herald/eventstore';
 import { v7 as uuidv7 } from 'uuid';
 import type { Decider } from './domain/decider.js';
+import { foldStream } from './domain/fold.js';
 import { HeraldError } from './errors.js';
 
 export interface PipelineOptions {
@@ -46,14 +46,7 @@ async function loadStream<State, Command, Event extends HeraldEvent>(
     if (error instanceof StreamNotFoundError) return { state: decider.initialState, revision: 'no_stream', lastPosition: null };
     throw error;
   }
-  let state = decider.initialState;
-  for (const record of recorded) {
-    const parsed = parseEvent(record.type, record.data, record.metadata);
-    // A record this code cannot read is a broken invariant of the log, not a user error.
-    if (!parsed.ok) throw new Error(`stream ${stream} revision ${record.revision}: ${parsed.reason}`);
-    if (!decider.accepts(parsed.event)) throw new Error(`stream ${stream} holds a foreign event ${record.type}`);
-    state = decider.evolve(state, parsed.event);
-  }
+  const state = foldStream(decider, stream, recorded);
   const last = recorded.at(-1);
   return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null };
 }
