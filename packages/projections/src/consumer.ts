@@ -2,7 +2,7 @@ import type { EventStore, RecordedEvent, StartFrom } from '@herald/eventstore';
 import type pg from 'pg';
 import { applyBatch, type BatchOutcome, type Target } from './apply.js';
 import { batches } from './batches.js';
-import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
+import { atCodeVersion, lowestCheckpoint, readStoredCheckpoints } from './checkpoints.js';
 
 export interface ConsumerOptions {
   readonly store: EventStore;
@@ -27,7 +27,9 @@ export interface ConsumerResult {
  */
 export async function runConsumer(options: ConsumerOptions): Promise<ConsumerResult> {
   const { store, pool, target, signal } = options;
-  const from = lowestCheckpoint(target.projections, await readCheckpoints(pool, target.schema));
+  const stored = await readStoredCheckpoints(pool, target.schema);
+  // Projections whose tables another version wrote wait for their rebuild: they do not hold the start back.
+  const from = lowestCheckpoint(atCodeVersion(target.projections, stored), new Map([...stored].map(([name, s]) => [name, s.position])));
   const head = options.untilCaughtUp ? await store.headPosition() : undefined;
   if (head === null || (head !== undefined && from >= head)) return { events: 0, position: null };
 

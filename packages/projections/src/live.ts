@@ -3,7 +3,9 @@ import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import type { BatchOutcome } from './apply.js';
 import { runConsumer } from './consumer.js';
-import { projections } from './projections/list.js';
+import { recordError } from './problems.js';
+import type { Projection } from './projection.js';
+import { projections as declared } from './projections/list.js';
 import { liveSchema } from './schema.js';
 
 export interface FollowOptions {
@@ -11,6 +13,8 @@ export interface FollowOptions {
   readonly pool: pg.Pool;
   readonly batchSize: number;
   readonly logger: Logger;
+  /** The projections as this code declares them; the list in projections/list.ts by default. */
+  readonly projections?: readonly Projection[];
   /** Before each attempt to follow the log, retried with it when it fails (it must be idempotent). */
   readonly beforeFollowing?: () => Promise<void>;
   /** After each committed batch, with the time it committed (ms since epoch). */
@@ -30,6 +34,7 @@ const backoff = { firstMs: 100, maxMs: 5000 };
  */
 export function followLog(options: FollowOptions): Follower {
   const { logger } = options;
+  const projections = options.projections ?? declared;
   const abort = new AbortController();
   const done = (async () => {
     let wait = backoff.firstMs;
@@ -52,6 +57,7 @@ export function followLog(options: FollowOptions): Follower {
       } catch (error) {
         if (abort.signal.aborted) break;
         logger.error({ err: error, retryInMs: wait }, 'projector: following the log failed; resuming from the checkpoints');
+        await recordError(options.pool, projections.map((p) => p.name), error);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, backoff.maxMs);
       }

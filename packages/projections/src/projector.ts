@@ -8,7 +8,10 @@ import { projectorMetrics } from './metrics.js';
 import { migrateReadModels } from './migrate.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
 import { startOutboxRelay } from './outbox/relay.js';
+import type { Projection } from './projection.js';
+import { projections as declared } from './projections/list.js';
 import type { ProjectorConfig } from './settings.js';
+import { refuseUnbuildable, staleProjections, upgradeStaleProjections, type Upgrade } from './versions.js';
 
 export interface Projector {
   stop(): Promise<void>;
@@ -16,15 +19,30 @@ export interface Projector {
   readonly port: number;
 }
 
+export interface ProjectorOptions {
+  readonly logger?: Logger;
+  /** The projections as this code declares them; the list in projections/list.ts by default. */
+  readonly projections?: readonly Projection[];
+}
+
+/** Events per transaction while a new version of a projection is built (as `herald rebuild`). */
+const upgradeBatchSize = 5000;
+
 /**
  * The projector daemon: follows the log into the read models, relays the outbox to
- * RabbitMQ, and answers health, readiness and metrics on its ops port.
+ * RabbitMQ, and answers health, readiness and metrics on its ops port. A projection whose
+ * live tables another version wrote is built anew beside them and swapped in.
  */
-export async function startProjector(config: ProjectorConfig, { logger = createLogger('projector') }: { logger?: Logger } = {}): Promise<Projector> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
+export async function startProjector(config: ProjectorConfig, options: ProjectorOptions = {}): Promise<Projector> {
+  const logger = options.logger ?? createLogger('projector');
+  const projections = options.projections ?? declared;
+  // Room for the follower, the relay, and a version being built (its session and its batches).
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
-  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
-  await migrateReadModels(pool);
+  const stale = await prepareTables(pool, config, projections).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
 
   const relay = startOutboxRelay({ pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, batchSize: config.OUTBOX_BATCH_SIZE, logger });
@@ -35,13 +53,17 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   ]);
   const metrics = projectorMetrics(ops.registry);
   const follower = followLog({
-    store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
+    store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger, projections,
     beforeFollowing: () => startOutboxAtHead(pool, store),
     onBatch: (events, outcome, committedAt) => {
       metrics.observe(events, outcome, committedAt);
       if (events.some((e) => e.type === 'PostCreated')) relay.wake();
     },
   });
+
+  const upgrade: Upgrade | undefined = stale.length > 0
+    ? upgradeStaleProjections({ pool, store, projections, batchSize: upgradeBatchSize, logger })
+    : undefined;
 
   const server = createServer((req, res) => {
     ops.handle(req, res).then((handled) => {
@@ -60,12 +82,22 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upgrade?.stop();
       await follower.stop();
       await relay.stop();
       await store.close();
       await pool.end();
     },
   };
+}
+
+/** Migrations, and which projections need a new version built (refusing those that cannot have one). */
+async function prepareTables(pool: pg.Pool, config: ProjectorConfig, projections: readonly Projection[]) {
+  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
+  await migrateReadModels(pool, projections);
+  const stale = await staleProjections(pool, projections);
+  refuseUnbuildable(stale);
+  return stale;
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

@@ -18,20 +18,20 @@ export const projections: readonly Projection[] = [
   postsProjection,
 ];
 
-export function projectionNamed(name: string): Projection | undefined {
-  return projections.find((p) => p.name === name);
+export function projectionNamed(name: string, list: readonly Projection[] = projections): Projection | undefined {
+  return list.find((p) => p.name === name);
 }
 
 /** The projections a rebuild of `names` must build: them and all they read, in list order. */
-export function rebuildSet(names: readonly string[]): Projection[] {
+export function rebuildSet(names: readonly string[], list: readonly Projection[] = projections): Projection[] {
   const wanted = new Set<string>();
   const visit = (name: string) => {
     if (wanted.has(name)) return;
-    const projection = projectionNamed(name);
-    if (!projection) throw new Error(`no projection named ${name} (known: ${projections.map((p) => p.name).join(', ')})`);
+    const projection = projectionNamed(name, list);
+    if (!projection) throw new Error(`no projection named ${name} (known: ${list.map((p) => p.name).join(', ')})`);
     wanted.add(name);
     projection.reads.forEach(visit);
   };
   names.forEach(visit);
-  return projections.filter((p) => wanted.has(p.name));
+  return list.filter((p) => wanted.has(p.name));
 }
