@@ -5,7 +5,7 @@ import { friendAddedV1, friendRemovedV1 } from './friendship.js';
 import type { PostEvent } from './post.js';
 import { postCreatedV1, postDeletedV1, postUpdatedV1 } from './post.js';
 import type { UserEvent } from './user.js';
-import { userRegisteredV1 } from './user.js';
+import { userRegisteredSecrets, userRegisteredV1 } from './user.js';
 
 export type HeraldEvent = UserEvent | FriendshipEvent | PostEvent;
 export type HeraldEventType = HeraldEvent['type'];
@@ -25,6 +25,11 @@ export const eventCatalogue: Readonly<Record<HeraldEventType, CatalogueEntry>> =
   PostCreated: { currentVersion: 1, schemas: { 1: postCreatedV1 } },
   PostUpdated: { currentVersion: 1, schemas: { 1: postUpdatedV1 } },
   PostDeleted: { currentVersion: 1, schemas: { 1: postDeletedV1 } },
+};
+
+/** Payload fields that a view of the log shows as "<redacted>": they stay in the log (login reads them) and nowhere else. */
+export const secretFields: Readonly<Partial<Record<HeraldEventType, readonly string[]>>> = {
+  UserRegistered: userRegisteredSecrets,
 };
 
 export const heraldEventTypes = Object.keys(eventCatalogue) as HeraldEventType[];
