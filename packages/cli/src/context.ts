@@ -1,0 +1,33 @@
+import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
+import { loadConfig } from '@herald/kit';
+import pg from 'pg';
+import { settings, type HeraldConfig } from './settings.js';
+
+/** The stores a command works on, configured from the environment as the processes are. */
+export interface Stores {
+  readonly config: HeraldConfig;
+  readonly store: EventStore;
+  /** PostgreSQL at DATABASE_URL: the read models (and the log, unless EVENTSTORE_URL names an EventStoreDB). */
+  readonly pool: pg.Pool;
+  /** What holds the log, for messages. */
+  readonly storeName: string;
+}
+
+export async function withStores<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+  const config = loadConfig(settings);
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  pool.on('error', () => undefined);
+  const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL });
+  const storeName = config.EVENTSTORE_URL ? 'EventStoreDB (EVENTSTORE_URL)' : 'PostgreSQL (DATABASE_URL)';
+  try {
+    return await work({ config, store, pool, storeName });
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
+
+/** Commands that write the log ready a PostgreSQL store's tables first, as the processes do. */
+export async function readyLog(stores: Stores): Promise<void> {
+  if (!stores.config.EVENTSTORE_URL) await migrateEventStore(stores.pool);
+}
