@@ -16,7 +16,7 @@ MIGRATIONS := $(wildcard packages/eventstore/src/cli/migrate.ts packages/project
 # A benchmark is a bench/*.ts that writes a report; helpers it spawns (a baseline server, say) are not run.
 BENCHES := $(sort $(shell grep -l writeBenchReport $(wildcard packages/*/bench/*.ts) /dev/null 2>/dev/null))
 BENCH_TIMEOUT ?= 30m
-REPLAY := $(wildcard packages/projections/src/cli/replay.ts)
+HERALD := $(wildcard packages/cli/src/main.ts)
 MIGRATE := $(if $(MIGRATIONS),migrate)
 
 .PHONY: help deps services test typecheck down status config-table chromium
@@ -93,10 +93,17 @@ bench: deps services $(MIGRATE)
 	done; node scripts/bench-summary.mjs; exit $$failed
 endif
 
-ifneq ($(REPLAY),)
-.PHONY: replay
+ifneq ($(HERALD),)
+.PHONY: herald replay
 help::
-	@echo 'make replay      rebuild read models from the log: make replay ARGS="--help"'
-replay: deps services
-	@pnpm --filter @herald/projections replay rebuild $(ARGS)
+	@echo 'make herald      the operator tool: make herald ARGS="--help" (events, state, projections status, rebuild, log export/import)'
+	@echo 'make replay      rebuild read models from the log (herald rebuild): make replay ARGS="feeds --dry-run"'
+# What readying prints goes to stderr, so that stdout is herald's alone (JSON lines, an exported log).
+herald:
+	@$(MAKE) deps services >&2
+	@pnpm herald $(ARGS)
+
+replay:
+	@$(MAKE) deps services >&2
+	@pnpm herald rebuild $(ARGS)
 endif
