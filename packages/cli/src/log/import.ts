@@ -100,7 +100,7 @@ async function copy(store: EventStore, lines: AsyncIterable<string>, onProgress:
     const more = await target.next();
     if (!more.done) {
       const file = read === 0 ? 'the file holds no events' : `every one of the file's ${read} events is there`;
-      throw new Refusal(`the store already holds other events: ${file}, and the store also ${describeEvent(more.value)}${read === 0 ? '' : ' after them'}. ${guidance}; nothing was written`);
+      throw new Refusal(`the store already holds other events: ${file}, and the store also holds ${describeEvent(more.value)}${read === 0 ? '' : ' after them'}. ${guidance}; nothing was written`);
     }
   }
   return { read, present, appended };
