@@ -26,9 +26,10 @@ function report(error: unknown, json: boolean): void {
 }
 
 const argv = process.argv.slice(2);
+const json = argv.includes('--json');
 try {
-  await heraldProgram().parseAsync(argv, { from: 'user' });
+  await heraldProgram({ json }).parseAsync(argv, { from: 'user' });
 } catch (error) {
-  report(error, argv.includes('--json'));
+  report(error, json);
   process.exitCode = exitCodeOf(error);
 }

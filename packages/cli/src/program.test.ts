@@ -42,6 +42,14 @@ test('an unknown command is a bad command line: exit 2, with a hint', async () =
   assert.match(stderr, '(add --help for usage)');
 });
 
+test('with --json, a bad command line is one JSON line on stderr too', async () => {
+  const { code, stderr } = await herald(['--json', 'rebuild', '--from', 'nonsense'], env);
+  assert.is(code, 2);
+  const { error } = JSON.parse(stderr) as { error: { kind: string; message: string } };
+  assert.is(error.kind, 'usage');
+  assert.match(error.message, 'not an event store position: "nonsense"');
+});
+
 test('a bad setting in the environment is named, exit 1', async () => {
   const { code, stderr } = await herald(['events', 'tail'], { DATABASE_URL: 'mysql://nowhere' });
   assert.is(code, 1);

@@ -14,12 +14,14 @@ Environment (as the processes read it):
 Exit codes: 0 done, 1 refused or failed (the message is on stderr), 2 a bad command line.
 Progress bars go to stderr, on a terminal only.`;
 
-/** `herald`: every operator command, each with --help. */
-export function heraldProgram(): Command {
+/**
+ * `herald`: every operator command, each with --help. With `json`, a bad command line is
+ * reported as one JSON line on stderr too, like every other error.
+ */
+export function heraldProgram({ json = false }: { json?: boolean } = {}): Command {
   const program = new Command('herald')
     .description("Herald's operator tool: read the log, fold a stream's state, watch and rebuild the read models, move a log between stores")
     .option('--json', 'print JSON for scripts (commands that print the log print JSON lines anyway)')
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', environment)
     .addCommand(eventsCommand())
     .addCommand(stateCommand())
@@ -28,7 +30,12 @@ export function heraldProgram(): Command {
     .addCommand(logCommand());
   // Every command answers errors the same way (see main.ts), and says what it takes.
   const configure = (command: Command) => {
-    command.exitOverride().showHelpAfterError('(add --help for usage)');
+    command.exitOverride();
+    if (json) {
+      command.configureOutput({ outputError: (text, write) => write(`${JSON.stringify({ error: { kind: 'usage', message: text.replace(/^error: /, '').trim() } })}\n`) });
+    } else {
+      command.showHelpAfterError('(add --help for usage)');
+    }
     command.commands.forEach(configure);
   };
   configure(program);
