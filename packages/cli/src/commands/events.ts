@@ -1,4 +1,4 @@
-import { StreamNotFoundError, type EventFilter, type EventStore, type RecordedEvent, type StartFrom } from '@herald/eventstore';
+import { parsePosition, StreamNotFoundError, type EventFilter, type EventStore, type RecordedEvent, type StartFrom } from '@herald/eventstore';
 import { span } from '@herald/projections';
 import { Command } from 'commander';
 import { collect, isEventId, startFrom } from '../arguments.js';
@@ -6,7 +6,6 @@ import { withStores } from '../context.js';
 import { Refusal, UsageError } from '../errors.js';
 import { viewJson, writeJson } from '../output.js';
 import { progressBar } from '../progress.js';
-import { parsePosition } from '@herald/eventstore';
 
 interface TailOptions {
   readonly from: StartFrom;
