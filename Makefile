@@ -19,10 +19,10 @@ MIGRATIONS := $(wildcard packages/eventstore/src/cli/migrate.ts packages/project
 BENCHES := $(sort $(shell grep -l writeBenchReport $(wildcard packages/*/bench/*.ts) /dev/null 2>/dev/null))
 BENCH_TIMEOUT ?= 30m
 export BENCH_TIMEOUT
-REPLAY := $(wildcard packages/projections/src/cli/replay.ts)
+HERALD := $(wildcard packages/cli/src/main.ts)
 MIGRATE := $(if $(MIGRATIONS),migrate)
 
-# Operator commands (replay, bench, migrate, up, run, typecheck, config-table) print their
+# Operator commands (herald, replay, bench, migrate, up, run, typecheck, config-table) print their
 # own answer: scripts/op.mjs readies what they need quietly (pnpm install, the services,
 # migrations speak only when they fail) and runs them. A failing command's error must be
 # the last line, and make would print "make: *** [target] Error 1" under it; so the step
@@ -118,12 +118,18 @@ bench: .op-bench
 	@$(call op,bench,deps$(comma)services$(comma)migrate,node scripts/bench.mjs $(ARGS))
 endif
 
-ifneq ($(REPLAY),)
-.PHONY: replay .op-replay
+ifneq ($(HERALD),)
+.PHONY: herald replay .op-herald .op-replay
 help::
-	@echo 'make replay      rebuild read models from the log: make replay ARGS="--help"'
+	@echo 'make herald      the operator tool: make herald ARGS="--help" (events, state, projections status, rebuild, log export/import)'
+	@echo 'make replay      rebuild read models from the log (herald rebuild): make replay ARGS="feeds --dry-run"'
+# stdout is herald's alone (JSON lines, an exported log): readying is quiet, and its output, when it fails, goes to stderr.
+herald: .op-herald
+	@$(raise)
+.op-herald:
+	@$(call op,herald,deps$(comma)services$(comma)migrate,node --import tsx $(HERALD) $(ARGS))
 replay: .op-replay
 	@$(raise)
 .op-replay:
-	@$(call op,replay,deps$(comma)services$(comma)migrate,node --import tsx $(REPLAY) rebuild $(ARGS))
+	@$(call op,replay,deps$(comma)services$(comma)migrate,node --import tsx $(HERALD) rebuild $(ARGS))
 endif

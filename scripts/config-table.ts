@@ -16,6 +16,7 @@ const processes = [
   { name: 'command-api', file: 'packages/command-api/src/settings.ts' },
   { name: 'projector', file: 'packages/projections/src/settings.ts' },
   { name: 'notifier', file: 'packages/notifier/src/settings.ts' },
+  { name: 'herald', file: 'packages/cli/src/settings.ts' },
 ];
 
 // For settings whose declaration carries no doc comment (the agreed, shared ones).

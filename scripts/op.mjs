@@ -52,9 +52,10 @@ function parse(argv) {
 
 const { name, setup, errorFile, command } = parse(process.argv.slice(2));
 
-/** Ends the operator command with `line` as its error. */
+/** Ends the operator command with `line` as its error (named once: `herald: ...` stays as it is for make herald). */
 function failWith(line, status = 1) {
-  const error = `${name}: ${line.replace(/^\s+|\s+$/g, '')}`;
+  const text = line.replace(/^\s+|\s+$/g, '');
+  const error = text.startsWith(`${name}: `) ? text : `${name}: ${text}`;
   if (errorFile) {
     mkdirSync(dirname(errorFile), { recursive: true });
     writeFileSync(errorFile, error);

@@ -8,5 +8,8 @@ export type { Decider, CommandMetadata } from './domain/decider.js';
 export { userDecider } from './domain/user.js';
 export { friendshipDecider } from './domain/friendship.js';
 export { postDecider } from './domain/post.js';
+export { aggregateOfStream, stateOfStream } from './domain/aggregates.js';
+export type { AggregateName, AggregateState } from './domain/aggregates.js';
+export type { StreamRecord } from './domain/fold.js';
 export { errorTable, HeraldError } from './errors.js';
 export type { ErrorName } from './errors.js';

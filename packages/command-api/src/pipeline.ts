@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeraldEvent } from '@herald/contracts';
-import { parseEvent } from '@herald/contracts';
 import type { EventStore, NewEvent, Position } from '@herald/eventstore';
 import { StreamNotFoundError, WrongExpectedVersionError } from '@herald/eventstore';
 import { v7 as uuidv7 } from 'uuid';
 import type { Decider } from './domain/decider.js';
+import { foldStream } from './domain/fold.js';
 import { HeraldError } from './errors.js';
 
 /** The id of a command's `index`-th event. */
@@ -61,24 +61,28 @@ async function loadStream<State, Command, Event extends HeraldEvent>(
     if (error instanceof StreamNotFoundError) return { state: decider.initialState, ...emptyStream };
     throw error;
   }
-  let state = decider.initialState;
-  // A command's events were appended together, so they follow one another in the stream.
-  let index = 0;
-  let ours = eventId?.(index);
-  let appliedAt: Position | null = null;
-  for (const record of recorded) {
-    const parsed = parseEvent(record.type, record.data, record.metadata);
-    // A record this code cannot read is a broken invariant of the log, not a user error.
-    if (!parsed.ok) throw new Error(`stream ${stream} revision ${record.revision}: ${parsed.reason}`);
-    if (!decider.accepts(parsed.event)) throw new Error(`stream ${stream} holds a foreign event ${record.type}`);
-    state = decider.evolve(state, parsed.event);
-    if (eventId && record.id === ours) {
-      appliedAt = record.position;
-      ours = eventId(++index);
-    }
-  }
+  const state = foldStream(decider, stream, recorded);
+  const appliedAt = eventId ? positionOfOwn(recorded, eventId) : null;
   const last = recorded.at(-1);
   return { state, revision: last ? last.revision : 'no_stream', lastPosition: last ? last.position : null, appliedAt };
+}
+
+/**
+ * Where an earlier run of this command appended its events: the position of the last of
+ * them, or null. A command's events were appended together, so they follow one another
+ * in the stream: one pass, matching the next expected id.
+ */
+function positionOfOwn(recorded: readonly { readonly id: string; readonly position: Position }[], eventId: EventIds): Position | null {
+  let index = 0;
+  let ours = eventId(index);
+  let appliedAt: Position | null = null;
+  for (const record of recorded) {
+    if (record.id !== ours) continue;
+    appliedAt = record.position;
+    index += 1;
+    ours = eventId(index);
+  }
+  return appliedAt;
 }
 
 function toNewEvent(event: HeraldEvent, index: number, eventId: EventIds | undefined): NewEvent {

@@ -7,7 +7,7 @@ export { friendAddedV1, friendRemovedV1 } from './events/friendship.js';
 export type { PostEvent, PostCreated, PostUpdated, PostDeleted } from './events/post.js';
 export { postCreatedV1, postUpdatedV1, postDeletedV1 } from './events/post.js';
 export type { HeraldEvent, HeraldEventType, ParsedEvent } from './events/catalogue.js';
-export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './events/catalogue.js';
+export { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent, secretFields } from './events/catalogue.js';
 export { streamPrefixes, userStream, postStream, friendshipStream } from './streams.js';
 export type { PostedMessage, PostNotification } from './notification.js';
 export { postedMessageSchema, postNotificationSchema, postsExchange, postsExchangeType, notificationMessageId } from './notification.js';

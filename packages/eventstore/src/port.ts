@@ -107,6 +107,13 @@ export interface EventStore {
   /** Throws StreamNotFoundError for a stream with no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<ReadAllResult>;
+  /**
+   * The event at a position of the log, or null when readers see none there (none was
+   * written there, or it is not visible yet). Throws EventStoreInputError for a string
+   * that is not a position; EventStoreDB may refuse, as unavailable, a well-formed
+   * position that is no record's.
+   */
+  readEventAt(position: Position): Promise<RecordedEvent | null>;
   /** Throws EventStoreInputError at once for a bad position or filter. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Position of the newest event visible to readers, or null for an empty log. */

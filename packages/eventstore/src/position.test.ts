@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventStoreInputError } from './errors.js';
-import { decodePosition, encodePosition, isPosition, parsePosition } from './position.js';
+import { decodePosition, encodePosition, isPosition, parsePosition, positionShapeText } from './position.js';
 
 const samples: [bigint, bigint][] = [
   [0n, 0n], [0n, 1n], [1n, 0n], [9n, 10n], [10n, 9n], [255n, 256n], [2n ** 32n, 5n], [2n ** 63n - 1n, 2n ** 64n - 1n], [2n ** 64n - 1n, 0n],
@@ -50,9 +50,23 @@ test('a typed position is taken as written (blanks forgiven); anything else is r
     } catch (error) {
       assert.instance(error, EventStoreInputError);
       assert.is((error as EventStoreInputError).code, 'invalid_position');
-      assert.match((error as Error).message, `--from: ${JSON.stringify(bad)} is not a log position`);
+      assert.match((error as Error).message, `--from: not an event store position: ${JSON.stringify(bad)}`);
       assert.match((error as Error).message, '0000000000000b2a-00000000000004d2');
     }
+  }
+});
+
+test('parsePosition keeps a position and refuses anything else, saying what a position looks like', () => {
+  const position = encodePosition(0x312n, 0xa7n);
+  assert.is(parsePosition(position), position);
+  try {
+    parsePosition('nonsense');
+    assert.unreachable('accepted nonsense');
+  } catch (error) {
+    assert.instance(error, EventStoreInputError);
+    assert.is((error as EventStoreInputError).code, 'invalid_position');
+    assert.match((error as Error).message, /^not an event store position: "nonsense"/);
+    assert.match((error as Error).message, positionShapeText);
   }
 });
 

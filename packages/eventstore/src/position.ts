@@ -37,14 +37,16 @@ export function decodePosition(position: unknown): PositionParts {
 }
 
 /**
- * A position a person typed (a command-line argument): the position, or an
- * EventStoreInputError('invalid_position') that names `what` and shows what a position
- * looks like. Surrounding blanks are forgiven; anything else is refused.
+ * A position a person typed or a file holds (a command-line argument, an export): the
+ * position, or an EventStoreInputError('invalid_position') that names `what` when given
+ * and shows what a position looks like. Surrounding blanks are forgiven; anything else
+ * is refused.
  */
-export function parsePosition(text: string, what = 'position'): Position {
+export function parsePosition(text: string, what?: string): Position {
   const trimmed = text.trim();
   if (pattern.test(trimmed)) return trimmed;
   const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
-  throw new EventStoreInputError('invalid_position', `${what}: ${shown} is not a log position; a position is two groups of 16 hex digits, `
-    + 'like 0000000000000b2a-00000000000004d2 (the X-Herald-Position header of a command\'s answer, or the "log head" that replay --dry-run prints)');
+  throw new EventStoreInputError('invalid_position', `${what === undefined ? '' : `${what}: `}not an event store position: ${shown} `
+    + `(a position is ${positionShapeText}, like 0000000000000b2a-00000000000004d2: the X-Herald-Position header of a command's answer, `
+    + 'or the "log head" that herald rebuild --dry-run prints)');
 }

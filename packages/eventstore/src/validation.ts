@@ -1,5 +1,5 @@
 import { EventStoreInputError } from './errors.js';
-import type { AppendOptions, EventFilter, ExpectedRevision, NewEvent, ReadStreamOptions, StartFrom } from './port.js';
+import type { AppendOptions, EventFilter, ExpectedRevision, NewEvent, Position, ReadStreamOptions, StartFrom } from './port.js';
 import { decodePosition } from './position.js';
 
 export const defaultMaxEventBytes = 1024 * 1024;
@@ -119,6 +119,11 @@ export function checkStartFrom(from: unknown): StartFrom {
     return { after: from.after as string };
   }
   throw new EventStoreInputError('invalid_position', `start must be 'start', 'end' or {after: position}`);
+}
+
+export function checkPosition(position: unknown): Position {
+  decodePosition(position);
+  return position as Position;
 }
 
 export function checkMaxCount(maxCount: unknown, optional: boolean): number | undefined {

@@ -1,8 +1,9 @@
 import type { RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
-import { saveCheckpoints } from './checkpoints.js';
+import { atCodeVersion, saveCheckpoints } from './checkpoints.js';
 import { planBatch, statementsFor, type BatchPlan, type Checkpoints, type PlannedEvent, type SkippedEvent } from './plan.js';
 import type { Projection } from './projection.js';
+import { recordSkippedSql } from './problems.js';
 import { liveLockKey } from './schema.js';
 import { identifier, inline, type Statement } from './sql.js';
 
@@ -31,18 +32,29 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
   const client = await pool.connect();
   try {
     try {
-      return await inTransaction(client, target, async (plan) => {
-        const statements = statementsFor(target.projections, plan.events);
-        await client.query(`${asOneQuery(statements)}${saveCheckpoints(target.projections, plan.checkpoints)}`);
+      return await inTransaction(client, target, async (plan, active) => {
+        const statements = statementsFor(active, plan.events);
+        await runAll(client, [asOneQuery(statements), saveCheckpoints(active, plan.checkpoints), problems(target, plan.skipped)]);
         return outcome(plan, []);
       }, batch);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      return await inTransaction(client, target, (plan) => applyOneByOne(client, target, plan), batch);
+      return await inTransaction(client, target, (plan, active) => applyOneByOne(client, target, active, plan), batch);
     }
   } finally {
     client.release();
   }
+}
+
+/** Live batches record what they skipped where an operator can see it; a rebuild's would repeat history's. */
+function problems(target: Target, skipped: readonly SkippedEvent[]): string {
+  return target.live ? recordSkippedSql(skipped) : '';
+}
+
+/** SQL texts as one round trip; none when all are empty (a batch for projections that are all being rebuilt). */
+async function runAll(client: pg.PoolClient, texts: readonly string[]): Promise<void> {
+  const text = texts.filter((t) => t.trim() !== '').join(';\n');
+  if (text !== '') await client.query(text);
 }
 
 function asOneQuery(statements: readonly Statement[]): string {
@@ -60,15 +72,17 @@ const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off
   SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_seqscan TO off;`;
 
 async function inTransaction(
-  client: pg.PoolClient, target: Target, work: (plan: BatchPlan) => Promise<BatchOutcome>, batch: readonly RecordedEvent[],
+  client: pg.PoolClient, target: Target, work: (plan: BatchPlan, active: readonly Projection[]) => Promise<BatchOutcome>, batch: readonly RecordedEvent[],
 ): Promise<BatchOutcome> {
   const results = await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public; ${batchSettings}
     ${target.live ? `SELECT pg_advisory_xact_lock(${liveLockKey});` : ''}
-    SELECT projection, position FROM projection_checkpoints FOR UPDATE`);
+    SELECT projection, version, position FROM projection_checkpoints FOR UPDATE`);
   try {
-    const rows: { projection: string; position: string }[] = (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];
+    const rows: { projection: string; version: number; position: string }[] = (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];
+    // Versions are read in the batch's own transaction: a new version swapped in between two batches is written from the next one on.
+    const active = atCodeVersion(target.projections, new Map(rows.map((r) => [r.projection, r])));
     const checkpoints = new Map(rows.map((r) => [r.projection, r.position]));
-    const done = await work(planBatch(target.projections, checkpoints, batch));
+    const done = await work(planBatch(active, checkpoints, batch), active);
     await client.query('COMMIT');
     return done;
   } catch (error) {
@@ -78,24 +92,25 @@ async function inTransaction(
 }
 
 /** The slow path, only after a refused batch: each event under its own savepoint. */
-async function applyOneByOne(client: pg.PoolClient, target: Target, plan: BatchPlan): Promise<BatchOutcome> {
+async function applyOneByOne(client: pg.PoolClient, target: Target, active: readonly Projection[], plan: BatchPlan): Promise<BatchOutcome> {
   const refused: SkippedEvent[] = [];
   for (const planned of plan.events) {
     try {
-      await client.query(`SAVEPOINT one_event; ${asOneQuery(statementsFor(target.projections, [planned]))} RELEASE SAVEPOINT one_event`);
+      await client.query(`SAVEPOINT one_event; ${asOneQuery(statementsFor(active, [planned]))} RELEASE SAVEPOINT one_event`);
     } catch (error) {
       if (!isDataError(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT one_event');
       refused.push(refusal(planned, error));
     }
   }
-  await client.query(saveCheckpoints(target.projections, plan.checkpoints));
+  await runAll(client, [saveCheckpoints(active, plan.checkpoints), problems(target, [...plan.skipped, ...refused])]);
   return outcome(plan, refused);
 }
 
 function refusal(planned: PlannedEvent, error: unknown): SkippedEvent {
   const { id, position, type } = planned.recorded;
-  return { eventId: id, position, type, reason: `refused by the database: ${error instanceof Error ? error.message : String(error)}` };
+  const reason = `refused by the database: ${error instanceof Error ? error.message : String(error)}`;
+  return { eventId: id, position, type, reason, projections: planned.projections.map((p) => p.name) };
 }
 
 function outcome(plan: BatchPlan, refused: readonly SkippedEvent[]): BatchOutcome {

@@ -2,7 +2,7 @@ import type { EventStore, RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
 import { applyBatch, type BatchOutcome, type Target } from './apply.js';
 import { batches } from './batches.js';
-import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
+import { readStoredCheckpoints, resumePosition } from './checkpoints.js';
 
 export interface ConsumerOptions {
   readonly store: EventStore;
@@ -58,10 +58,10 @@ export class ConsumerFailure extends Error {
  */
 export async function runConsumer(options: ConsumerOptions): Promise<ConsumerResult> {
   const { store, pool, target, signal } = options;
-  const from = await readCheckpoints(pool, target.schema).then(
-    (checkpoints) => lowestCheckpoint(target.projections, checkpoints),
-    (error: unknown) => { throw new ConsumerFailure('read', null, [], { cause: error }); },
-  );
+  const stored = await readStoredCheckpoints(pool, target.schema).catch((error: unknown) => {
+    throw new ConsumerFailure('read', null, [], { cause: error });
+  });
+  const from = resumePosition(target.projections, stored);
   let events = 0;
   let position: string | null = null;
   try {

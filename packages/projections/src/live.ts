@@ -2,8 +2,9 @@ import type { EventStore, RecordedEvent } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import type pg from 'pg';
 import type { BatchOutcome } from './apply.js';
-import { lowestCheckpoint, readCheckpoints } from './checkpoints.js';
+import { readStoredCheckpoints, resumePosition } from './checkpoints.js';
 import { runConsumer } from './consumer.js';
+import { recordError } from './problems.js';
 import type { Projection } from './projection.js';
 import { liveSchema } from './schema.js';
 import { StuckTracker, type Stuck } from './stuck.js';
@@ -71,6 +72,7 @@ export function followLog(options: FollowOptions): Follower {
         const stuck = tracker.failed(error);
         options.onFailure?.(stuck);
         logger.error({ err: error, retryInMs: wait, attempts: stuck.attempts }, 'projector: following the log failed; resuming from the checkpoints');
+        await recordError(options.pool, options.projections.map((p) => p.name), error);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, backoff.maxMs);
       }
@@ -87,6 +89,7 @@ export function followLog(options: FollowOptions): Follower {
 
 /** One read of the log after the live checkpoints: throws while it still cannot be read. */
 async function logReads(options: FollowOptions): Promise<void> {
-  const from = lowestCheckpoint(options.projections, await readCheckpoints(options.pool, liveSchema));
+  const stored = await readStoredCheckpoints(options.pool, liveSchema);
+  const from = resumePosition(options.projections, stored);
   await options.store.readAll({ from: from === '' ? 'start' : { after: from }, maxCount: 1 });
 }

@@ -2,27 +2,39 @@ import { migrate, type Migration } from '@herald/kit';
 import type pg from 'pg';
 import { projections } from './projections/list.js';
 import type { Projection } from './projection.js';
+import { installProjections, migrationOwner } from './install.js';
+import { problemsDdl } from './problems.js';
 import { checkpointsDdl, liveSchema } from './schema.js';
 import { identifier } from './sql.js';
 
-export const migrationOwner = 'projections';
+export { migrationOwner };
 
 function inSchema(schema: string, ddl: string): string {
   return `SET LOCAL search_path TO ${identifier(schema)}, public; ${ddl}`;
 }
 
 /**
- * The live tables: the schema with its checkpoints, then one migration per projection
- * version. A new version of a projection is built by `replay rebuild`, not migrated in place.
+ * The live schema with its checkpoints and its problems table. The projections' own
+ * tables are not migrations: `installProjections` creates those a projection has none of,
+ * and a new version of a projection is built beside the live one and swapped in (see
+ * versions.ts), never altered in place, unless the projection declares a `migration` from
+ * the version its tables are of (the outbox, which cannot be rebuilt).
  */
 export const readModelMigrations: readonly Migration[] = [
   { id: '000-schema', sql: `CREATE SCHEMA IF NOT EXISTS ${identifier(liveSchema)}; ${inSchema(liveSchema, checkpointsDdl)}` },
-  ...projections.map((p) => ({ id: `${p.name}-v${p.version}`, sql: inSchema(liveSchema, p.migration ?? p.ddl) })),
+  { id: '001-problems', sql: inSchema(liveSchema, problemsDdl) },
 ];
 
-/** Creates the read models' schema and tables; safe from several processes at once. */
-export async function migrateReadModels(pool: pg.Pool): Promise<string[]> {
-  return migrate(pool, migrationOwner, readModelMigrations);
+/**
+ * Creates the read models' schema and the tables of projections that have none, and
+ * migrates in place those whose `migration` applies; safe from several processes at once.
+ * Answers what it did: migrations and `<name>-v<version>` for each projection whose tables
+ * it created or migrated.
+ */
+export async function migrateReadModels(pool: pg.Pool, list: readonly Projection[] = projections): Promise<string[]> {
+  const applied = await migrate(pool, migrationOwner, readModelMigrations);
+  const { created, migrated } = await installProjections(pool, list);
+  return [...applied, ...[...created, ...migrated].map((p) => `${p.name}-v${p.version}`)];
 }
 
 /**

@@ -12,6 +12,8 @@ export interface SkippedEvent {
   readonly position: string;
   readonly type: string;
   readonly reason: string;
+  /** The projections that did not apply it. */
+  readonly projections: readonly string[];
 }
 
 export interface PlannedEvent {
@@ -49,14 +51,14 @@ export function planBatch(projections: readonly Projection[], checkpoints: Check
     const behind = projections.filter((p) => recorded.position > (checkpoints.get(p.name) ?? ''));
     if (behind.length === 0) continue;
     if (!isHeraldEventType(recorded.type)) {
-      skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: 'unknown event type' });
+      skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: 'unknown event type', projections: behind.map((p) => p.name) });
       continue;
     }
     const interested = behind.filter((p) => p.handles.some((t) => t === recorded.type));
     if (interested.length === 0) continue;
     const parsed = projectedEvent(recorded);
     if (!parsed.ok) {
-      skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: parsed.reason });
+      skipped.push({ eventId: recorded.id, position: recorded.position, type: recorded.type, reason: parsed.reason, projections: interested.map((p) => p.name) });
       continue;
     }
     events.push({ recorded, projected: parsed.projected, projections: interested, behind });

@@ -22,7 +22,8 @@ export type Run = readonly ProjectedEvent[];
 /**
  * A read model as a declaration: its tables (DDL with unqualified names, run inside the
  * schema being built), the events it handles and a pure `project` turning a run of them
- * into statements. Changing what it writes means a new version, built by replay.
+ * into statements. Changing what it writes means a new version, built beside the live
+ * tables by the projector (or migrated in place: `migration`).
  */
 export interface Projection {
   readonly name: string;
@@ -37,8 +38,12 @@ export interface Projection {
   readonly replayable: boolean;
   readonly ddl: string;
   /**
-   * For a projection that cannot be rebuilt from the log (the outbox): the SQL that makes
-   * this version's live tables in place of `ddl`, carrying the previous version's rows over.
+   * The SQL that brings the previous version's live tables (`version - 1`) to this one in
+   * place, carrying their rows over: what a projection that cannot be rebuilt from the log
+   * (the outbox) needs to get a new version at all, and what spares a replayable one whose
+   * old rows are still right (feeds v1 to v2) a rebuild. Run by migrateReadModels, which
+   * then records the new version; without it, a replayable projection's new version is
+   * built beside the live tables, and a non-replayable one is refused.
    */
   readonly migration?: string;
   project(run: Run): readonly Statement[];

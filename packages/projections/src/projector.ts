@@ -11,9 +11,11 @@ import { createProjections } from './projections/list.js';
 import { startOutboxAtHead } from './outbox/first-start.js';
 import { createHistoryWriter } from './outbox/history.js';
 import { startOutboxRelay } from './outbox/relay.js';
+import type { Projection } from './projection.js';
 import { Redis } from 'ioredis';
 import { describeStuck } from './stuck.js';
 import type { ProjectorConfig } from './settings.js';
+import { refuseUnbuildable, staleProjections, upgradeStaleProjections, type Upgrade } from './versions.js';
 
 export interface Projector {
   stop(): Promise<void>;
@@ -21,15 +23,30 @@ export interface Projector {
   readonly port: number;
 }
 
+export interface ProjectorOptions {
+  readonly logger?: Logger;
+  /** Every projection, as this code declares them; by default createProjections with the configuration's FEED_FANOUT_LIMIT. */
+  readonly projections?: readonly Projection[];
+}
+
+/** Events per transaction while a new version of a projection is built (as `herald rebuild`). */
+const upgradeBatchSize = 5000;
+
 /**
  * The projector daemon: follows the log into the read models, relays the outbox to
- * RabbitMQ, and answers health, readiness and metrics on its ops port.
+ * RabbitMQ, and answers health, readiness and metrics on its ops port. A projection whose
+ * live tables another version wrote is built anew beside them and swapped in.
  */
-export async function startProjector(config: ProjectorConfig, { logger = createLogger('projector') }: { logger?: Logger } = {}): Promise<Projector> {
-  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 6 });
+export async function startProjector(config: ProjectorConfig, options: ProjectorOptions = {}): Promise<Projector> {
+  const logger = options.logger ?? createLogger('projector');
+  const projections = options.projections ?? createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT });
+  // Room for the follower, the relay, and a version being built (its session and its batches).
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
-  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
-  await migrateReadModels(pool);
+  const stale = await prepareTables(pool, config, projections).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
   await refuseUnsafeLog(pool, store, logger);
 
@@ -54,8 +71,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
   });
   const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
   follower = followLog({
-    store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger,
-    projections: createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT }),
+    store, pool, batchSize: config.PROJECTOR_BATCH_SIZE, logger, projections,
     beforeFollowing: async () => {
       await checkCheckpointsBehindLog(pool, store);
       await startOutboxAtHead(pool, store);
@@ -66,6 +82,10 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     },
     onFailure: (stuck) => metrics.failed(stuck),
   });
+
+  const upgrade: Upgrade | undefined = stale.length > 0
+    ? upgradeStaleProjections({ pool, store, projections, batchSize: upgradeBatchSize, logger })
+    : undefined;
 
   const server = createServer((req, res) => {
     ops.handle(req, res).then((handled) => {
@@ -84,6 +104,7 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
     port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upgrade?.stop();
       await follower?.stop();
       await relay.stop();
       redis.disconnect();
@@ -91,6 +112,15 @@ export async function startProjector(config: ProjectorConfig, { logger = createL
       await pool.end();
     },
   };
+}
+
+/** Migrations, and which projections need a new version built (refusing those that cannot have one). */
+async function prepareTables(pool: pg.Pool, config: ProjectorConfig, projections: readonly Projection[]) {
+  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
+  await migrateReadModels(pool, projections);
+  const stale = await staleProjections(pool, projections);
+  refuseUnbuildable(stale);
+  return stale;
 }
 
 /**

@@ -29,7 +29,7 @@ export const settings = {
   OUTBOX_RECIPIENTS_PER_MESSAGE: integer(1, 1_000_000, 10_000),
   /**
    * Authors with more friends than this are not fanned out into their friends' feeds but merged in at read time
-   * (back to fan-out below 90% of it); replay rebuilds with it too. Changing it needs no rebuild: feeds serve the
+   * (back to fan-out below 90% of it); `herald rebuild` (make replay) rebuilds with it too. Changing it needs no rebuild: feeds serve the
    * same posts either way, and an author moves on their next friendship past the new bounds.
    */
   FEED_FANOUT_LIMIT: integer(1, 10_000_000, defaultFeedFanoutLimit),

@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** A bound for a hung command, so the file ends; not a claim about speed. */
 const commandBoundMs = 300_000;
-const benchmarks = ['command-api', 'eventstore', 'notifier', 'projections', 'scale-out'];
+const benchmarks = ['command-api', 'eventstore', 'notifier', 'resume', 'projections', 'scale-out'];
 /** Lines that setup prints when it runs loud: pnpm, infra/services.sh, the migrations. */
 const setupNoise = /Lockfile|pnpm|services ready|postgresql: |rabbitmq: |redis: |ELIFECYCLE|migrate: /;
 
@@ -85,8 +85,23 @@ test('make replay answers with its plan alone: no package-manager or services li
 test('make replay with a --from that is not a position fails, and its last line says what a position looks like', async () => {
   const ran = await run("make replay ARGS='--from nonsense --dry-run'", { DATABASE_URL: db.url });
   assert.is.not(ran.status, 0);
-  assert.match(lastLine(ran), 'replay: --from: "nonsense" is not a log position; a position is two groups of 16 hex digits');
+  assert.match(lastLine(ran), 'replay: error: option \'--from <position>\' argument \'nonsense\' is invalid. not an event store position: "nonsense" (a position is 16 lowercase hex digits');
   assert.is(ran.lines.length, 1, `the error is the whole answer\n${ran.text}`);
+});
+
+test('make herald ARGS=--help answers with herald\'s usage alone, readying nothing', async () => {
+  const ran = await run('make herald ARGS=--help');
+  assert.is(ran.status, 0, ran.text);
+  assert.is(ran.lines[0], 'Usage: herald [options] [command]', ran.text);
+  assert.not.match(ran.text, setupNoise, ran.text);
+});
+
+test('make herald ends a refusal with herald\'s own error as its last line, named once', async () => {
+  const ran = await run("make herald ARGS='events stream post-nobody'", { DATABASE_URL: db.url });
+  assert.is.not(ran.status, 0);
+  assert.match(lastLine(ran), 'herald: no stream named post-nobody in the log');
+  assert.not.match(ran.text, 'herald: herald:');
+  assert.not.match(ran.text, setupNoise, ran.text);
 });
 
 test("scripts/op.mjs passes a command's output through and keeps its last error line for the end", async () => {

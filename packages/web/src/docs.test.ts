@@ -12,6 +12,7 @@ import { eventCatalogue } from '../../contracts/src/events/catalogue.js';
 import { closeCodes, heartbeatTimeoutCloseCode, refusals } from '../../notifier/src/codes.js';
 import { settings as notifierSettings } from '../../notifier/src/settings.js';
 import { settings as projectorSettings } from '../../projections/src/settings.js';
+import { settings as heraldSettings } from '../../cli/src/settings.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const doc = (name: string) => readFileSync(join(root, 'docs', name), 'utf8');
@@ -24,7 +25,7 @@ function row(page: string, name: string): string | undefined {
 test('operations.md lists every setting of every process with its default', () => {
   const page = doc('operations.md');
   const problems: string[] = [];
-  for (const [process, settings] of Object.entries({ 'command-api': commandApiSettings, projector: projectorSettings, notifier: notifierSettings })) {
+  for (const [process, settings] of Object.entries({ 'command-api': commandApiSettings, projector: projectorSettings, notifier: notifierSettings, herald: heraldSettings })) {
     for (const [name, setting] of Object.entries(settings)) {
       const line = row(page, name);
       const fallback = setting.fallback === undefined ? 'unset' : `\`${String(setting.fallback)}\``;

@@ -5,7 +5,7 @@ import { friendAddedV1, friendRemovedV1 } from './friendship.js';
 import type { PostEvent } from './post.js';
 import { postCreatedV1, postDeletedV1, postUpdatedV1 } from './post.js';
 import type { UserEvent } from './user.js';
-import { userRegisteredV1 } from './user.js';
+import { userRegisteredSecrets, userRegisteredV1 } from './user.js';
 
 export type HeraldEvent = UserEvent | FriendshipEvent | PostEvent;
 export type HeraldEventType = HeraldEvent['type'];
@@ -27,10 +27,20 @@ export const eventCatalogue: Readonly<Record<HeraldEventType, CatalogueEntry>> =
   PostDeleted: { currentVersion: 1, schemas: { 1: postDeletedV1 } },
 };
 
+/** Payload fields that a view of the log shows as "<redacted>": they stay in the log (login reads them) and nowhere else. */
+export const secretFields: Readonly<Partial<Record<HeraldEventType, readonly string[]>>> = {
+  UserRegistered: userRegisteredSecrets,
+};
+
 export const heraldEventTypes = Object.keys(eventCatalogue) as HeraldEventType[];
 
 export function isHeraldEventType(type: string): type is HeraldEventType {
   return Object.hasOwn(eventCatalogue, type);
+}
+
+/** A schema's complaints on one line, each with where it is: what a log line or a status table can show. */
+function issues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
 }
 
 export type ParsedEvent = { ok: true; event: HeraldEvent } | { ok: false; reason: string };
@@ -42,11 +52,11 @@ export type ParsedEvent = { ok: true; event: HeraldEvent } | { ok: false; reason
 export function parseEvent(type: string, data: unknown, metadata: unknown): ParsedEvent {
   if (!isHeraldEventType(type)) return { ok: false, reason: `unknown event type ${type}` };
   const meta = eventMetadataSchema.safeParse(metadata);
-  if (!meta.success) return { ok: false, reason: `bad metadata on ${type}: ${meta.error.message}` };
+  if (!meta.success) return { ok: false, reason: `bad metadata on ${type}: ${issues(meta.error)}` };
   const schema = eventCatalogue[type].schemas[meta.data.schemaVersion];
   if (!schema) return { ok: false, reason: `${type} has no schema version ${meta.data.schemaVersion}` };
   const payload = schema.safeParse(data);
-  if (!payload.success) return { ok: false, reason: `bad ${type} payload: ${payload.error.message}` };
+  if (!payload.success) return { ok: false, reason: `bad ${type} payload: ${issues(payload.error)}` };
   // The schema for this (type, version) pair is the one that defines this union member.
   return { ok: true, event: { type, data: payload.data, metadata: meta.data } as HeraldEvent };
 }

@@ -13,6 +13,9 @@ export const userRegisteredV1 = z.object({
   passwordHash: z.string(),
 });
 
+/** Fields of UserRegistered that views of the log (operator tools) never show. */
+export const userRegisteredSecrets = ['passwordHash'] as const;
+
 export type UserRegistered = DomainEvent<'UserRegistered', z.infer<typeof userRegisteredV1>>;
 
 export type UserEvent = UserRegistered;

@@ -4,7 +4,7 @@ import type { Logger } from '@herald/kit';
 import { EventStoreInputError } from '../errors.js';
 import type { EventFilter, EventStore, Position, ReadAllResult, RecordedEvent, StartFrom } from '../port.js';
 import {
-  checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
+  checkExpectedRevision, checkFilter, checkMaxCount, checkPosition, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
 } from '../validation.js';
 import { toDriverPosition, toEventData, toPortPosition, toRecordedEvent, translateError } from './mapping.js';
@@ -112,6 +112,19 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
         return await readAllWindow(client, from, maxCount, filter);
       } catch (error) {
         throw translateError(error, 'reading $all');
+      }
+    },
+    async readEventAt(position) {
+      const at = checkPosition(position);
+      try {
+        // A read of $all from an event's own position starts with that event.
+        for await (const resolved of client.readAll({ direction: FORWARDS, fromPosition: toDriverPosition(at), maxCount: 1 })) {
+          const event = toRecordedEvent(resolved);
+          return event?.position === at ? event : null;
+        }
+        return null;
+      } catch (error) {
+        throw translateError(error, `reading the event at ${at}`);
       }
     },
     subscribeToAll(subscribeOptions) {

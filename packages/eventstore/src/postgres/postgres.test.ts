@@ -38,6 +38,17 @@ test('migrating again, even from two processes at once, changes nothing', async 
   assert.equal(await migrateEventStore(database.url), []);
 });
 
+test('readEventAt answers null for a position no event holds, and for one still hidden by an open transaction', async () => {
+  const prefix = uniquePrefix('at');
+  const head = (await store.headPosition()) ?? '0000000000000001-0000000000000001';
+  assert.is(await store.readEventAt(`ffffffffffffff00-${head.slice(17)}`), null);
+  await direct.query('BEGIN');
+  const hidden = await opened.appendWithin(direct, `${prefix}a`, newEvents(1));
+  assert.is(await store.readEventAt(hidden.position), null);
+  await direct.query('COMMIT');
+  opened.announceAppend();
+});
+
 test('readers never see an event of a later transaction before one of an earlier transaction still open', async () => {
   const prefix = uniquePrefix('guard');
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: [prefix] } });

@@ -3,7 +3,7 @@ import { openSubscriptions } from '../open-subscriptions.js';
 import type pg from 'pg';
 import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../port.js';
 import {
-  checkExpectedRevision, checkFilter, checkMaxCount, checkReadStreamOptions, checkStartFrom, checkStreamName,
+  checkExpectedRevision, checkFilter, checkMaxCount, checkPosition, checkReadStreamOptions, checkStartFrom, checkStreamName,
   defaultMaxEventBytes, serialiseEvents,
 } from '../validation.js';
 import { appendEvents } from './append.js';
@@ -11,6 +11,7 @@ import { checkLogTransactions } from './cluster.js';
 import { translateDriverError, type Queryable } from './driver.js';
 import { endOfLog, headPosition } from './head.js';
 import { readAllEvents } from './read-all.js';
+import { readEventAt } from './read-at.js';
 import { readStreamEvents } from './read-stream.js';
 import { pollingSubscription } from './subscription.js';
 import { Wakeup } from './wakeup.js';
@@ -97,6 +98,10 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       const maxCount = checkMaxCount(readOptions.maxCount, false) ?? 1;
       const filter = checkFilter(readOptions.filter);
       return onLog('reading the log', () => readAllEvents(pool, from, maxCount, filter));
+    },
+    async readEventAt(position) {
+      const at = checkPosition(position);
+      return guarded(`reading the event at ${at}`, () => readEventAt(pool, at));
     },
     subscribeToAll(subscribeOptions) {
       const from = checkStartFrom(subscribeOptions.from);

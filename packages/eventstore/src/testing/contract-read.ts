@@ -112,4 +112,14 @@ export function readingCases(test: Test, holder: StoreHolder): void {
     assert.equal(await read(['PostDeleted'], [`${prefix}post-`, `${prefix}user-`]), ['post-2:PostDeleted']);
     assert.equal(await read(['NoSuchType']), []);
   });
+
+  test('readEventAt gives the event at a position as the log reads it', async () => {
+    const { store } = holder;
+    const prefix = uniquePrefix('at');
+    await store.append(`${prefix}a`, newEvents(3));
+    await visible(store, (await store.append(`${prefix}b`, newEvents(2))).position);
+    const { events } = await store.readAll({ maxCount: 10_000, filter: { streamPrefixes: [prefix] } });
+    assert.is(events.length, 5);
+    for (const event of events) assert.equal(await store.readEventAt(event.position), event);
+  });
 }

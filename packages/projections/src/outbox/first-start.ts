@@ -5,7 +5,7 @@ import { liveSchema } from '../schema.js';
 
 /**
  * History notifies nobody, not even on a projector's first start on a log that already
- * holds posts (one made by `replay generate`, or moved from another deployment): with
+ * holds posts (one made by `herald log generate`, or moved from another deployment): with
  * no outbox checkpoint yet, the outbox starts at the log's head, while the read models
  * still read the log from the start. Anything not yet readable sorts after the head, so
  * every post appended from now on is notified. Started on an empty log, the outbox

@@ -152,14 +152,16 @@ test('a database with feeds v1 migrates to v2 keeping its feed rows, which serve
   const v1 = await createTestDatabase('projections_feeds_v1');
   const old = new pg.Pool({ connectionString: v1.url, max: 2 });
   try {
-    // What v1 left: its migration recorded, a feed table, no list of merged authors.
+    // What v1 left: its version recorded with its checkpoint, a feed table, no list of merged authors.
     await migrateReadModels(old);
-    await old.query(`DROP TABLE ${liveSchema}.feed_merged_authors; UPDATE schema_migrations SET id = 'feeds-v1' WHERE id = 'feeds-v2'`);
+    await old.query(`DROP TABLE ${liveSchema}.feed_merged_authors; UPDATE ${liveSchema}.projection_checkpoints SET version = 1 WHERE projection = 'feeds'`);
     const [author, reader] = [uuid(), uuid()];
     await old.query(`INSERT INTO ${liveSchema}.posts VALUES ($1, $2, 'from v1', now())`, [uuid(), author]);
     await old.query(`INSERT INTO ${liveSchema}.friendships VALUES ($1, $2), ($2, $1)`, [author, reader]);
     await old.query(`INSERT INTO ${liveSchema}.feed SELECT $1, created_at, id, author_id FROM ${liveSchema}.posts`, [reader]);
     assert.equal(await migrateReadModels(old), ['feeds-v2']);
+    const { rows: versions } = await old.query(`SELECT version FROM ${liveSchema}.projection_checkpoints WHERE projection = 'feeds'`);
+    assert.is(versions[0]?.version, 2, 'recorded as version 2: not rebuilt');
     assert.equal((await getFeed(old, reader, 0, 10)).map((p) => p.text), ['from v1']);
     const { rows } = await old.query(`SELECT count(*)::int AS n FROM ${liveSchema}.feed_merged_authors`);
     assert.is(rows[0]?.n, 0);

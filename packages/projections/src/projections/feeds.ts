@@ -10,6 +10,19 @@ import { isUuid } from './values.js';
 /** Authors with more friends than this are merged into feeds at read time (FEED_FANOUT_LIMIT). */
 export const defaultFeedFanoutLimit = 1000;
 
+/** Version 2's tables; the statements also bring version 1's (the feed alone) to version 2 in place. */
+const ddl = `
+  CREATE TABLE IF NOT EXISTS feed (
+    reader_id uuid NOT NULL,
+    created_at timestamptz NOT NULL,
+    post_id uuid NOT NULL,
+    author_id uuid NOT NULL,
+    PRIMARY KEY (reader_id, created_at, post_id)
+  );
+  CREATE TABLE IF NOT EXISTS feed_merged_authors (
+    author_id uuid PRIMARY KEY
+  );`;
+
 /** Both sides of each friendship event, once each. */
 function sidesOf(events: readonly { readonly event: { readonly data: { readonly userId: string; readonly friendId: string } } }[]): string[] {
   return [...new Set(events.flatMap(({ event: { data } }) => [data.userId, data.friendId]))];
@@ -27,8 +40,9 @@ function sidesOf(events: readonly { readonly event: { readonly data: { readonly 
  * deleted post), so it must come after friendships and before posts in the list.
  *
  * v2 adds `feed_merged_authors`, hence `IF NOT EXISTS`: a v1 feed is a valid v2 state (no
- * author merged, every one fanned out), so the migration keeps it; an author past the
- * limit is merged on their next new friendship, or all at once by `replay rebuild feeds`.
+ * author merged, every one fanned out), so its `migration` keeps it, and no rebuild is
+ * needed; an author past the limit is merged on their next new friendship, or all at once
+ * by `herald rebuild feeds`.
  */
 export function createFeedsProjection(fanoutLimit: number): Projection {
   const bounds = mergeBounds(fanoutLimit);
@@ -39,17 +53,8 @@ export function createFeedsProjection(fanoutLimit: number): Projection {
     tables: ['feed', 'feed_merged_authors'],
     reads: ['friendships', 'posts'],
     replayable: true,
-    ddl: `
-      CREATE TABLE IF NOT EXISTS feed (
-        reader_id uuid NOT NULL,
-        created_at timestamptz NOT NULL,
-        post_id uuid NOT NULL,
-        author_id uuid NOT NULL,
-        PRIMARY KEY (reader_id, created_at, post_id)
-      );
-      CREATE TABLE IF NOT EXISTS feed_merged_authors (
-        author_id uuid PRIMARY KEY
-      );`,
+    ddl,
+    migration: ddl,
     project(run) {
       const posts = eventsOf(run, 'PostCreated');
       const added = eventsOf(run, 'FriendAdded');

@@ -41,6 +41,27 @@ test('upgrading from one outbox row per reader keeps every waiting notification,
   ]);
   const leftovers = await pool.query(`SELECT to_regclass('${liveSchema}.outbox_v1') AS old`);
   assert.is(leftovers.rows[0].old, null, 'the old table is gone');
+  assert.equal(await migrateReadModels(pool), [], 'migrated once: the ledger now names version 2');
+});
+
+test('an outbox recorded at version 1 in its checkpoint is migrated in place, keeping its checkpoint, and recorded at version 2', async () => {
+  const [a, b] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b1'];
+  // The live schema as this code's installation leaves it, with the outbox as version 1 wrote it.
+  await pool.query(`
+    DROP TABLE ${liveSchema}.outbox;
+    CREATE TABLE ${liveSchema}.outbox (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id text NOT NULL, position text NOT NULL,
+      reader_id uuid NOT NULL, routing_key text NOT NULL, payload jsonb NOT NULL);
+    INSERT INTO ${liveSchema}.outbox (event_id, position, reader_id, routing_key, payload) VALUES
+      ('e3', '0003', '${b}', 'user.${b}', '{"postId": "p3", "postText": "three", "author_user_id": "${a}"}');
+    INSERT INTO ${liveSchema}.projection_checkpoints (projection, version, position) VALUES ('outbox', 1, '0003')
+      ON CONFLICT (projection) DO UPDATE SET version = 1, position = '0003';`);
+  assert.equal(await migrateReadModels(pool), ['outbox-v2']);
+  const { rows } = await pool.query(`SELECT event_id, payload->>'postText' AS text, recipients::text[] AS recipients FROM ${liveSchema}.outbox`);
+  assert.equal(rows, [{ event_id: 'e3', text: 'three', recipients: [b] }]);
+  const checkpoint = await pool.query(`SELECT version, position FROM ${liveSchema}.projection_checkpoints WHERE projection = 'outbox'`);
+  assert.equal(checkpoint.rows, [{ version: 2, position: '0003' }]);
+  assert.equal(await migrateReadModels(pool), [], 'once');
 });
 
 test.run();

@@ -48,16 +48,17 @@ export async function planRebuild(store: EventStore, request: RebuildRequest): P
  * the live one, run on the build schema until caught up; the last stretch runs under
  * the live lock (the live projector pauses between two batches), so the swapped tables
  * are at least as far as the live ones were, and the projector carries on from there.
+ * Aborting `signal` stops it before the swap (the build schema is dropped by the next rebuild).
  */
 export async function rebuild(
-  pool: pg.Pool, store: EventStore, plan: RebuildPlan, batchSize: number, onProgress?: (progress: RebuildProgress) => void,
+  pool: pg.Pool, store: EventStore, plan: RebuildPlan, batchSize: number, onProgress?: (progress: RebuildProgress) => void, signal?: AbortSignal,
 ): Promise<{ events: number; position: Position | null }> {
   const session = await pool.connect();
   try {
     const { rows } = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${rebuildLockKey}) AS ok`);
     if (!rows[0]?.ok) throw new Error('another rebuild is running (it holds the rebuild lock); try again when it is done');
     await prepareBuildSchema(pool, plan);
-    return await buildAndSwap(pool, session, store, plan, batchSize, onProgress);
+    return await buildAndSwap(pool, session, store, plan, batchSize, onProgress, signal);
   } finally {
     await session.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
     session.release();
@@ -65,19 +66,22 @@ export async function rebuild(
 }
 
 async function buildAndSwap(
-  pool: pg.Pool, session: pg.PoolClient, store: EventStore, plan: RebuildPlan, batchSize: number, onProgress?: (progress: RebuildProgress) => void,
+  pool: pg.Pool, session: pg.PoolClient, store: EventStore, plan: RebuildPlan, batchSize: number, onProgress?: (progress: RebuildProgress) => void, signal?: AbortSignal,
 ): Promise<{ events: number; position: Position | null }> {
   let events = 0;
   let position: Position | null = null;
   const target = { schema: buildSchema, projections: plan.built, live: false };
-  const catchUp = () => runConsumer({
-    store, pool, target, untilCaughtUp: true, batchSize,
-    onBatch: (batch) => {
-      events += batch.length;
-      position = batch.at(-1)?.position ?? position;
-      if (position) onProgress?.({ events, position, head: plan.head });
-    },
-  });
+  const catchUp = async () => {
+    await runConsumer({
+      store, pool, target, untilCaughtUp: true, batchSize, signal,
+      onBatch: (batch) => {
+        events += batch.length;
+        position = batch.at(-1)?.position ?? position;
+        if (position) onProgress?.({ events, position, head: plan.head });
+      },
+    });
+    signal?.throwIfAborted();
+  };
   await catchUp();
   await session.query(`SELECT pg_advisory_lock(${liveLockKey})`);
   await catchUp();

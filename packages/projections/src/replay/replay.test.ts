@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { friendshipStream, postStream, userStream } from '@herald/contracts';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger } from '@herald/kit';
@@ -17,8 +14,6 @@ import { liveSchema } from '../schema.js';
 import { appendEvent as append, buildFromScratch, snapshotReadModels } from '../testing.js';
 import { planRebuild, rebuild } from './rebuild.js';
 
-const cli = fileURLToPath(new URL('../cli/replay.ts', import.meta.url));
-const run = promisify(execFile);
 let db: TestDatabase;
 let pool: pg.Pool;
 let store: EventStore;
@@ -160,23 +155,6 @@ test('the outbox cannot be rebuilt', async () => {
   } catch (error) {
     assert.match((error as Error).message, 'outbox cannot be rebuilt');
   }
-});
-
-test('the CLI: a dry run prints the plan and changes nothing; generate then rebuild', async () => {
-  const env = { ...process.env, DATABASE_URL: db.url, FEED_FANOUT_LIMIT: String(feedFanoutLimit) };
-  await follower?.stop();
-  follower = undefined;
-  const before = await snapshotReadModels(pool);
-  const dry = await run(process.execPath, ['--import', 'tsx', cli, 'rebuild', 'feeds', '--dry-run'], { env });
-  assert.match(dry.stdout, 'rebuild feeds (and friendships, posts, which they read)');
-  assert.match(dry.stdout, 'history sends no notifications');
-  assert.equal(await snapshotReadModels(pool), before);
-  const generated = await run(process.execPath, ['--import', 'tsx', cli, 'generate', '--users', '30', '--friends', '6', '--posts-per-user', '2'], { env });
-  assert.match(generated.stdout, /appended \d+ events/);
-  const rebuilt = await run(process.execPath, ['--import', 'tsx', cli, 'rebuild'], { env });
-  assert.match(rebuilt.stdout, /rebuilt users, friendships, feeds, posts: \d+ events/);
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.users`);
-  assert.ok(rows[0].n >= 50);
 });
 
 test.run();
