@@ -37,9 +37,14 @@ export class HistoryReader {
     if (!isCursor(since)) return { recovered: false, reason: 'cursor_unknown' };
     let read: [string, string, string[]];
     try {
-      read = await this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
+      read = await this.#read(userId);
     } catch {
-      return { recovered: false, reason: 'history_unavailable' };
+      // Once more: under load a read can time out without Redis being away.
+      try {
+        read = await this.#read(userId);
+      } catch {
+        return { recovered: false, reason: 'history_unavailable' };
+      }
     }
     const [first, floor, entries] = read;
     // History holds every post after `first`; the very start is owed whatever it holds.
@@ -48,13 +53,18 @@ export class HistoryReader {
       if (since < first) return { recovered: false, reason: 'cursor_too_old' };
     }
     if (floor !== '' && since < floor) return { recovered: false, reason: 'cursor_too_old' };
-    const frames: Array<{ cursor: string; frame: string }> = [];
+    // Newest first as written, but a relay that starts a pass over after a failure writes
+    // its unconfirmed posts again: read them all, in cursor order, each once.
+    const frames = new Map<string, string>();
     for (const raw of entries) {
       const entry = decodeHistoryEntry(raw);
-      if (!entry || entry.cursor <= since) break; // newest first: the rest are older still
-      frames.push({ cursor: entry.cursor, frame: entry.frame });
+      if (entry && entry.cursor > since && !frames.has(entry.cursor)) frames.set(entry.cursor, entry.frame);
     }
-    return { recovered: true, frames: frames.reverse() };
+    return { recovered: true, frames: [...frames].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cursor, frame]) => ({ cursor, frame })) };
+  }
+
+  #read(userId: string): Promise<[string, string, string[]]> {
+    return this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
   }
 
   /**
