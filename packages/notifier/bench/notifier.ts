@@ -186,3 +186,5 @@ async function main(): Promise<void> {
   const merged = process.env.BENCH_PARTS ? withEarlierParts('notifier', results, summary) : { results, summary };
   writeBenchReport('notifier', merged.results, merged.summary);
 }
+
+await main();
