@@ -1,20 +1,17 @@
 import { friendshipStream, postStream, postsExchangeType, userStream } from '@herald/contracts';
-import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createLogger, loadConfig } from '@herald/kit';
-import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import type { EventStore } from '@herald/eventstore';
+import { eventually } from '@herald/kit/testing';
 import amqp from 'amqplib';
-import pg from 'pg';
+import type pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
-import { startProjector, type Projector } from './projector.js';
-import { createReadModelQueries, type ReadModelQueries } from './queries.js';
-import { settings } from './settings.js';
+import type { Projector } from './projector.js';
+import type { ReadModelQueries } from './queries.js';
 import { appendEvent } from './testing.js';
+import { startTestProjector, type TestProjector } from './testing-projector.js';
 
-const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const exchange = uniqueName('herald.feed');
-let db: TestDatabase;
+let running: TestProjector | undefined;
 let pool: pg.Pool;
 let store: EventStore;
 let projector: Projector;
@@ -23,24 +20,12 @@ let queries: ReadModelQueries;
 const ops = (path: string) => fetch(`http://127.0.0.1:${projector.port}${path}`);
 
 test.before(async () => {
-  db = await createTestDatabase('projections_projector');
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  pool.on('error', () => undefined);
-  await migrateEventStore(pool);
-  store = createEventStore({ databaseUrl: db.url });
-  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test.projector')}:`, FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
-  projector = await startProjector(config, { logger: createLogger('projector-test', 'silent') });
-  queries = createReadModelQueries(pool);
+  running = await startTestProjector('projections_projector');
+  ({ pool, store, projector, queries } = running);
 });
 
 test.after(async () => {
-  await projector.stop();
-  await store.close();
-  const connection = await amqp.connect(rabbitmqUrl);
-  await (await connection.createChannel()).deleteExchange(exchange);
-  await connection.close();
-  await pool.end();
-  await db.drop();
+  await running?.stop();
 });
 
 test('events appended to the log show in the read models once their position is reached', async () => {
@@ -58,6 +43,7 @@ test('events appended to the log show in the read models once their position is 
 
 test('a post appended live reaches a RabbitMQ consumer of a friend', async () => {
   const [author, reader, postId] = [uuid(), uuid(), uuid()];
+  const { exchange, rabbitmqUrl } = running!;
   const connection = await amqp.connect(rabbitmqUrl);
   try {
     const channel = await connection.createChannel();

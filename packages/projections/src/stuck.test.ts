@@ -1,23 +1,19 @@
 import { postStream, userStream } from '@herald/contracts';
-import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createLogger, loadConfig } from '@herald/kit';
-import { createTestDatabase, eventually, uniqueName, type TestDatabase } from '@herald/kit/testing';
-import amqp from 'amqplib';
-import pg from 'pg';
+import type { EventStore } from '@herald/eventstore';
+import { eventually } from '@herald/kit/testing';
+import type pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
 import { readCheckpoints } from './checkpoints.js';
-import { startProjector, type Projector } from './projector.js';
-import { createReadModelQueries, type ReadModelQueries } from './queries.js';
+import type { Projector } from './projector.js';
+import type { ReadModelQueries } from './queries.js';
 import { liveSchema } from './schema.js';
-import { settings } from './settings.js';
 import { appendEvent } from './testing.js';
+import { startTestProjector, type TestProjector } from './testing-projector.js';
 
 /** A projector whose batches fail for a reason that is not the record's: it must say so, not retry in silence. */
-const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const exchange = uniqueName('herald.feed');
-let db: TestDatabase;
+let running: TestProjector | undefined;
 let pool: pg.Pool;
 let store: EventStore;
 let projector: Projector;
@@ -40,24 +36,12 @@ async function metric(name: string): Promise<number | undefined> {
 }
 
 test.before(async () => {
-  db = await createTestDatabase('projections_stuck');
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  pool.on('error', () => undefined);
-  await migrateEventStore(pool);
-  store = createEventStore({ databaseUrl: db.url });
-  const config = loadConfig(settings, { DATABASE_URL: db.url, PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test.projector')}:`, FEED_EXCHANGE: exchange, RABBITMQ_URL: rabbitmqUrl });
-  projector = await startProjector(config, { logger: createLogger('projector-test', 'silent') });
-  queries = createReadModelQueries(pool);
+  running = await startTestProjector('projections_stuck');
+  ({ pool, store, projector, queries } = running);
 });
 
 test.after(async () => {
-  await projector.stop();
-  await store.close();
-  const connection = await amqp.connect(rabbitmqUrl);
-  await (await connection.createChannel()).deleteExchange(exchange);
-  await connection.close();
-  await pool.end();
-  await db.drop();
+  await running?.stop();
 });
 
 test('a batch failing with a non-data error shows on /readyz and /metrics with its event and position, until it goes through', async () => {
