@@ -6,7 +6,7 @@ import type { Peer, Transport } from './transport.js';
 
 /**
  * Brings a peer up to date from the notification history, then lets live posts through,
- * with no gap and no duplicate at the seam: from `hold` on, live posts for the peer wait
+ * with no gap and no duplicate at the seam: from `run` on, live posts for the peer wait
  * in order; the history read afterwards covers everything published before them (the
  * relay writes history before it publishes); what waited is then sent if it is newer
  * than what the peer has. Catch-ups of one peer run one after another.
@@ -23,11 +23,6 @@ export class CatchUp {
     private readonly logger: Logger,
   ) {}
 
-  /** From now on, live posts for the peer wait until its catch-up ends. */
-  hold(peer: Peer): void {
-    peer.pending ??= [];
-  }
-
   /**
    * Holds the peer's live posts at once, and once `after` settles (the queue bound, the
    * socket open) sends what it missed after `since` (its own cursor when omitted), then
@@ -35,7 +30,7 @@ export class CatchUp {
    * gap cannot be recovered whole.
    */
   run(peer: Peer, { since, tell, after }: { since?: string; tell: boolean; after?: Promise<unknown> }): Promise<void> {
-    this.hold(peer);
+    peer.pending ??= [];
     this.#queued.set(peer, (this.#queued.get(peer) ?? 0) + 1);
     const previous = this.#running.get(peer) ?? Promise.resolve();
     const next = Promise.all([previous, after])
@@ -54,11 +49,7 @@ export class CatchUp {
     const recovery = await this.history.after(peer.userId, since);
     if (recovery.recovered) {
       if (peer.cursor === undefined || since > peer.cursor) peer.cursor = since;
-      for (const { cursor, frame } of recovery.frames) {
-        if (cursor <= peer.cursor) continue;
-        if (this.transport.send(peer, frame)) this.metrics.deliveries.inc();
-        peer.cursor = cursor;
-      }
+      for (const { cursor, frame } of recovery.frames) this.#sendNewer(peer, cursor, frame);
       this.metrics.resumes.inc({ outcome: 'recovered' });
     } else {
       this.metrics.resumes.inc({ outcome: recovery.reason });
@@ -69,10 +60,22 @@ export class CatchUp {
   #release(peer: Peer): void {
     const waiting = peer.pending ?? [];
     peer.pending = undefined;
-    for (const { cursor, frame } of waiting) {
-      if (peer.cursor !== undefined && cursor <= peer.cursor) continue;
-      if (this.transport.send(peer, frame)) this.metrics.deliveries.inc();
-      peer.cursor = cursor;
-    }
+    for (const { cursor, frame } of waiting) this.#sendNewer(peer, cursor, frame);
   }
+
+  #sendNewer(peer: Peer, cursor: string, frame: Buffer | string): void {
+    if (sendNewer(this.transport, peer, cursor, frame)) this.metrics.deliveries.inc();
+  }
+}
+
+/**
+ * The seam's one rule: a post goes to a socket only if it is newer than the last one the
+ * socket was sent (or started from), and then becomes the socket's cursor. Returns whether
+ * it was written.
+ */
+export function sendNewer(transport: Transport, peer: Peer, cursor: string, frame: Buffer | string): boolean {
+  if (peer.cursor !== undefined && cursor <= peer.cursor) return false;
+  if (!transport.send(peer, frame)) return false;
+  peer.cursor = cursor;
+  return true;
 }

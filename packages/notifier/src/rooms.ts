@@ -5,7 +5,7 @@ import { TokenValidator } from './auth.js';
 import { Redis } from 'ioredis';
 import { Bindings } from './bindings.js';
 import { BusConsumer, everyPostKey } from './bus.js';
-import { CatchUp } from './catch-up.js';
+import { CatchUp, sendNewer } from './catch-up.js';
 import { HistoryReader } from './history.js';
 import { Hub } from './hub.js';
 import { createMetrics, type NotifierMetrics } from './metrics.js';
@@ -97,11 +97,7 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
       frame ??= Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id, cursor: position }));
       for (const peer of peers) {
         if (peer.pending) peer.pending.push({ cursor: position, frame });
-        else if (peer.cursor !== undefined && position <= peer.cursor) continue;
-        else if (transport.send(peer, frame)) {
-          peer.cursor = position;
-          delivered += 1;
-        }
+        else if (sendNewer(transport, peer, position, frame)) delivered += 1;
       }
     }
     if (frame) metrics.deliveries.inc(delivered);
