@@ -15,7 +15,7 @@ export interface HistoryRetention {
  * Pushes one message's entry onto each recipient's history, then trims the oldest
  * entries that are both beyond the count and past the age, remembering the newest cursor
  * trimmed (the floor a resume must not be behind). `since` is set once per Redis (here
- * to just before this post, should Redis have restarted since the pass began): a resume
+ * to just before this post, should Redis have restarted since the relay began): a resume
  * from before it cannot be vouched for. One call per message; the per-recipient work
  * stays inside Redis.
  */
@@ -42,7 +42,7 @@ return 1`;
 
 export interface HistoryWriter {
   /**
-   * Before a pass: every post after `bound` is yet to be written here. In a Redis that
+   * When a relay takes over the outbox: every post after `bound` is yet to be written here. In a Redis that
    * has no history yet (new, or restarted), history is declared to start there.
    */
   begin(bound: string): Promise<void>;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { publishBatch } from './publish.js';
-import { deleteOutbox, historyBound, readOutbox, type BatchLimits } from './rows.js';
+import { deleteOutbox, readOutbox, type BatchLimits } from './rows.js';
 
 export interface PassOptions {
   readonly limits: BatchLimits;
@@ -29,8 +29,6 @@ export async function relayPass(
   const onSession = sessionQueue();
   let relayed = 0;
   let last = after;
-  const { history } = options;
-  if (history) await history.begin(await onSession(() => historyBound(session)));
   let next = onSession(() => readOutbox(session, after, options.limits));
   for (;;) {
     const batch = await next;

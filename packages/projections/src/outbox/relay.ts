@@ -4,7 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { relayPass } from './pass.js';
-import { tryRelayLock, type BatchLimits } from './rows.js';
+import { historyBound, tryRelayLock, type BatchLimits } from './rows.js';
 
 export interface OutboxRelayOptions {
   readonly pool: pg.Pool;
@@ -127,6 +127,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // rows behind it; live batches commit one after another (the live lock), so no row
     // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
     let cursor = '0';
+    // Once per session that holds the relay lock: where the history must start, should Redis hold none yet.
+    let historyBegun = false;
     const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history };
     while (!stopping.signal.aborted) {
       try {
@@ -135,6 +137,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (!session) {
           await sleep(standbyMs);
           continue;
+        }
+        if (options.history && !historyBegun) {
+          await options.history.begin(await historyBound(session));
+          historyBegun = true;
         }
         const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (batch) => {
           metrics.published.inc(batch.rows);
@@ -146,6 +152,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         else await sleep(options.pollIntervalMs ?? 250, { idle: true });
       } catch (error) {
         cursor = '0';
+        historyBegun = false;
         await disconnect();
         if (stopping.signal.aborted) break;
         failures += 1;
