@@ -101,6 +101,25 @@ test('a burst of joins and leaves costs at most one bind and one unbind, and end
   assert.is(target.maxInFlightPerUser, 1);
 });
 
+test('regression (resume seam under churn): whenBound does not answer true while an unbind is in flight, only once the key is bound again', async () => {
+  const { target, bindings, hub } = setup();
+  const first = {};
+  hub.add('fay', first);
+  await target.settle();
+  hub.remove(first); // the last socket leaves: an unbind starts
+  await new Promise((r) => setImmediate(r));
+  assert.equal(target.pending.map((p) => p.op), ['unbind fay']);
+  hub.add('fay', {}); // a socket arrives while the unbind is in flight
+  let answered: boolean | undefined;
+  void bindings.whenBound('fay', 10_000).then((bound) => (answered = bound));
+  await new Promise((r) => setImmediate(r));
+  assert.is(answered, undefined, 'not bound yet: the unbind in flight will remove the binding');
+  await target.settle();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(target.log, ['bind fay', 'unbind fay', 'bind fay']);
+  assert.is(answered, true, 'bound again');
+});
+
 test('whenBound resolves once the binding exists, false when the user leaves first', async () => {
   const { target, bindings, hub } = setup();
   hub.add('dan', {});

@@ -48,7 +48,8 @@ export class Bindings {
   whenBound(key: string, timeoutMs: number): Promise<boolean> {
     const state = this.#keys.get(key);
     if (!state?.wanted) return Promise.resolve(false);
-    if (this.#isBound(state)) return Promise.resolve(true);
+    // Bound with no worker running: a running worker may be unbinding it right now.
+    if (this.#isBound(state) && !state.running) return Promise.resolve(true);
     if (!this.target.connected) return Promise.resolve(false);
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs);
@@ -118,6 +119,9 @@ export class Bindings {
     if (!state.wanted) {
       this.#wake(state, false);
       if (!this.#isBound(state)) this.#keys.delete(key);
+    } else if (this.#isBound(state)) {
+      // Waiters that came while the worker ran, and found it bound already.
+      this.#wake(state, true);
     }
     // A want() that arrived while the worker was finishing its last step.
     if (state.wanted !== this.#isBound(state) && this.target.connected && this.#keys.get(key) === state) this.#kick(key, state);
