@@ -120,8 +120,8 @@ export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges, kep
 export async function parkOutbox(session: pg.ClientBase, ids: readonly string[], reason: string): Promise<void> {
   await session.query(
     `WITH moved AS (DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[]) RETURNING *)
-     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, payload, recipients, reason)
-     SELECT id, event_id, position, payload, recipients, $2 FROM moved`,
+     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, kind, payload, recipients, reason)
+     SELECT id, event_id, position, kind, payload, recipients, $2 FROM moved`,
     [ids, reason],
   );
 }
