@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@herald/kit/testing';
 import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
 import { postsExchangeType } from '@herald/contracts';
-import { startTestAuthServer, type TestAuthServer } from '../src/testing/authServer.js';
+import { startTestAuthServer, type TestAuthServer } from '../src/testing/auth-server.js';
 import { spawnNotifier, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { rabbitUrl } from '../src/testing/rabbit.js';
 import { openFileLimit, rssOf, startFleets } from './fleets.js';

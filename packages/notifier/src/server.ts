@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@herald/kit';
 import { createAdmission } from './admission.js';
 import { closeCodes, refusals } from './codes.js';
-import { FailureWindows } from './failureWindows.js';
+import { FailureWindows } from './failure-windows.js';
 import { createUpgradeGate } from './gate.js';
 import { refuseRequest } from './refuse.js';
 import { RevocationFeed } from './revocations.js';
 import { createRooms, type Rooms } from './rooms.js';
-import { SessionSockets } from './sessionSockets.js';
+import { SessionSockets } from './session-sockets.js';
 import type { NotifierConfig } from './settings.js';
 
 export const feedPath = '/post/feed/posted';
