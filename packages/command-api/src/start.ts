@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@herald/eventstore';
-import { createEventStore, createPostgresEventStore, migrateEventStore } from '@herald/eventstore';
+import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import { createLogger, createOps, createPostgresPool } from '@herald/kit';
 import { createReadModelQueries, migrateReadModels } from '@herald/projections';
@@ -74,12 +74,6 @@ function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnT
   };
 }
 
-/** EventStoreDB when EVENTSTORE_URL names one; else PostgreSQL with a pool sized for concurrent appends. */
-function openEventStore(config: CommandApiConfig, logger: Logger): EventStore {
-  if (config.EVENTSTORE_URL) return createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
-  return createPostgresEventStore({ databaseUrl: config.DATABASE_URL, logger, poolSize: config.EVENTSTORE_POOL_SIZE });
-}
-
 function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -99,7 +93,9 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
     if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
     await migrateReadModels(pool);
   }
-  const store = options.eventStore ?? openEventStore(config, logger);
+  const store = options.eventStore ?? createEventStore({
+    databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger, poolSize: config.EVENTSTORE_POOL_SIZE,
+  });
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
   // Waited for briefly, not for ever: until Redis answers, requests needing it answer 503.
