@@ -25,7 +25,7 @@ export interface Notifier {
  * The notifier in this process: the rooms (see rooms.ts), an HTTP server whose upgrade
  * gate authenticates before any upgrade, and a graceful stop. Port 0 binds a free port.
  */
-export async function startNotifier(config: NotifierConfig, { logger = createLogger('notifier') }: { logger?: Logger } = {}): Promise<Notifier> {
+export async function startNotifier(config: NotifierConfig, { logger = createLogger('notifier', config.LOG_LEVEL) }: { logger?: Logger } = {}): Promise<Notifier> {
   let stopping = false;
   const rooms = createRooms(config, logger);
   const { bus, auth, metrics, transport, hub } = rooms;

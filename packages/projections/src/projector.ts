@@ -38,7 +38,7 @@ const upgradeBatchSize = 5000;
  * live tables another version wrote is built anew beside them and swapped in.
  */
 export async function startProjector(config: ProjectorConfig, options: ProjectorOptions = {}): Promise<Projector> {
-  const logger = options.logger ?? createLogger('projector');
+  const logger = options.logger ?? createLogger('projector', config.LOG_LEVEL);
   const projections = options.projections ?? createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT });
   // Room for the follower, the relay, and a version being built (its session and its batches).
   const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 8 });
