@@ -5,7 +5,7 @@ import type { EventStore } from '@herald/eventstore';
 import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import { createLogger, createOps, createPostgresPool } from '@herald/kit';
-import { createReadModelQueries, migrateReadModels } from '@herald/projections';
+import { createReadModelQueries } from '@herald/projections';
 import { webPage } from '@herald/web';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -89,10 +89,8 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
   const logger = options.logger ?? createLogger('command-api', config.LOG_LEVEL);
   const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle read-model connection failed'));
-  if (config.MIGRATE_ON_START) {
-    if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
-    await migrateReadModels(pool);
-  }
+  // The command API owns the event store's schema; the read models are the projector's (docs/architecture.md#migrations).
+  if (config.MIGRATE_ON_START && !config.EVENTSTORE_URL) await migrateEventStore(pool);
   const store = options.eventStore ?? createEventStore({
     databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger, poolSize: config.EVENTSTORE_POOL_SIZE,
   });
