@@ -113,7 +113,7 @@ const end = '<!-- config-table:end -->';
 
 const table = markdownTable(await configRows());
 if (process.argv.includes('--write')) {
-  // docs/operations.md carries the same table (checked by packages/web/src/docs.test.ts).
+  // docs/operations.md carries the same table (checked by packages/system-tests/src/docs.test.ts).
   for (const file of ['README.md', 'docs/operations.md']) {
     const path = join(root, file);
     const text = readFileSync(path, 'utf8');
