@@ -55,6 +55,7 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
     const main = await run(size.rate, size.seconds);
     const steps: Record<string, number> = {};
     let knee = 0;
+    let kneeAchieved = 0;
     for (const rate of size.steps) {
       const step = await run(rate, size.stepSeconds);
       steps[`offered${rate}AchievedPerSec`] = Math.round(step.outcome.achievedPerSec);
@@ -62,6 +63,7 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
       steps[`offered${rate}Lost`] = step.figures.lost;
       if (!passesAt(step, rate)) break;
       knee = rate;
+      kneeAchieved = step.outcome.achievedPerSec;
     }
     const { outcome, figures } = main;
     const met = passesAt(main, size.rate);
@@ -78,15 +80,14 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
         e2eSteps: steps,
       },
       summary: [
-        { figure: 'e2e.offeredPostsPerSec', value: size.rate, unit: 'posts/s' },
-        { figure: 'e2e.achievedPostsPerSec', value: outcome.achievedPerSec, unit: 'posts/s', target: `>= 99% of ${size.rate} offered`, met: outcome.achievedPerSec >= 0.99 * size.rate },
+        { figure: 'e2e.achievedPostsPerSec', value: outcome.achievedPerSec, unit: 'posts/s', offered: size.rate, target: `>= 99% of ${size.rate} offered`, met: outcome.achievedPerSec >= 0.99 * size.rate },
         { figure: 'e2e.lost', value: figures.lost, unit: 'deliveries', target: '0', met: figures.lost === 0 },
         { figure: 'e2e.duplicated', value: figures.duplicated, unit: 'deliveries', target: '0', met: figures.duplicated === 0 },
         { figure: 'e2e.commandAnswerP99Ms', value: outcome.answerP99Ms, unit: 'ms', target: 'from when due to the command answer (context)' },
         { figure: 'e2e.projectedP99Ms', value: main.projectedP99Ms, unit: 'ms', target: 'log commit to feed and outbox committed, the projector\'s share (context; as fine as its histogram buckets)' },
         { figure: 'e2e.p50Ms', value: figures.p50Ms, unit: 'ms' },
         { figure: 'e2e.p99Ms', value: figures.p99Ms, unit: 'ms', target: `<= ${p99TargetMs} ms at ${size.rate} posts/s x ${friendsPerPoster}, from when due`, met: met && size.rate >= 500 && size.clients >= 10_000 && size.seconds >= 60 },
-        { figure: 'e2e.kneePostsPerSec', value: knee, unit: 'posts/s', target: `highest step with p99 <= ${p99TargetMs} ms, nothing lost` },
+        { figure: 'e2e.kneeAchievedPostsPerSec', value: kneeAchieved, unit: 'posts/s', offered: knee, target: `highest step with p99 <= ${p99TargetMs} ms, nothing lost` },
       ],
     };
   } finally {

@@ -9,7 +9,7 @@ import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/t
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
 
-const commandApiMain = fileURLToPath(new URL('../../command-api/src/main.ts', import.meta.url));
+const commandApiMain = fileURLToPath(import.meta.resolve('@herald/command-api/main'));
 const password = 'bench-password';
 
 export interface User {

@@ -7,7 +7,7 @@ import type { CatchUp } from './catch-up.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { HistoryReader } from './history.js';
 import type { Hub } from './hub.js';
-import type { SessionSockets, SocketSession } from './sessionSockets.js';
+import type { SessionSockets, SocketSession } from './session-sockets.js';
 import type { Transport, Peer } from './transport.js';
 
 /** How long the process's first socket waits for the queue's binding before it is let in anyway. */

@@ -4,12 +4,12 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@herald/kit';
 import { feedRequestOf, type FeedRequest } from './admission.js';
 import { tokenOf, type TokenValidator } from './auth.js';
-import { clientAddress } from './clientAddress.js';
+import { clientAddress } from './client-address.js';
 import { refusals, type Refusal } from './codes.js';
-import type { FailureWindows } from './failureWindows.js';
+import type { FailureWindows } from './failure-windows.js';
 import type { NotifierMetrics } from './metrics.js';
 import { refuseUpgrade } from './refuse.js';
-import type { SocketSession } from './sessionSockets.js';
+import type { SocketSession } from './session-sockets.js';
 
 export interface GateOptions {
   readonly path: string;

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { resumeFailedSchema } from '@herald/contracts';
 import { Redis } from 'ioredis';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient } from './testing/feedClient.js';
+import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 

@@ -7,8 +7,8 @@
 // Default size runs in a couple of minutes; BENCH_FULL=1, or BENCH_FRIENDS / BENCH_POSTS / BENCH_ROUNDS.
 import { loadavg } from 'node:os';
 import { percentile, writeBenchReport } from '@herald/kit/bench';
-import { call, openDevice, type Device } from '../src/testing/client.js';
-import { startSystem, type HeraldSystem } from '../src/testing/system.js';
+import { call, openDevice, type Device } from '../../system-tests/src/testing/client.js';
+import { startSystem, type HeraldSystem } from '../../system-tests/src/testing/system.js';
 
 const full = process.env.BENCH_FULL === '1';
 const friendCount = Number(process.env.BENCH_FRIENDS ?? (full ? 1000 : 200));
