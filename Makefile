@@ -118,6 +118,19 @@ bench: .op-bench
 	@$(call op,bench,deps$(comma)services$(comma)migrate,node scripts/bench.mjs $(ARGS))
 endif
 
+FAULTS_SUITE := $(wildcard packages/notifier/bench/faults.ts)
+ifneq ($(FAULTS_SUITE),)
+.PHONY: faults .op-faults
+help::
+	@echo 'make faults      the fault suite: kills, restarts and a cut link against the whole system under load, on'
+	@echo '                 PostgreSQL, Redis and RabbitMQ of its own; one table and bench/results/faults.json'
+	@echo '                 (BENCH_FULL=1 full size; FAULTS=projectorKill,relayCut runs some; docs/operations.md)'
+faults: .op-faults
+	@$(raise)
+.op-faults:
+	@$(call op,faults,deps$(comma)services,timeout --kill-after=30s $(BENCH_TIMEOUT) node --import tsx $(FAULTS_SUITE))
+endif
+
 ifneq ($(HERALD),)
 .PHONY: herald replay .op-herald .op-replay
 help::

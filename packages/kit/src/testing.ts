@@ -16,24 +16,27 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database of its own for one test file, so files never see each other's rows. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * A new, empty database of its own for one test file, so files never see each other's rows;
+ * on the machine's PostgreSQL unless `admin` names another cluster (a fault suite's own).
+ */
+export async function createTestDatabase(label: string, admin: string = adminUrl): Promise<TestDatabase> {
   const safeLabel = label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 32);
   const name = `${testDatabasePrefix}${process.pid}_${safeLabel}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const creator = new pg.Client({ connectionString: admin });
+  await creator.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    await creator.query(`CREATE DATABASE "${name}"`);
   } finally {
-    await admin.end();
+    await creator.end();
   }
-  const url = new URL(adminUrl);
+  const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
+      const client = new pg.Client({ connectionString: admin });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

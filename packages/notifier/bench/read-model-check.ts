@@ -1,0 +1,67 @@
+// Do the read models equal a rebuild from the log? Once the live projector has caught up
+// with a log nobody writes to any more, its tables are copied aside, the operator's own
+// `herald rebuild` rebuilds them from the log and swaps the new ones in, and the two are
+// compared row for row, both ways (EXCEPT ALL: a row twice on one side is a difference too).
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPostgresPool } from '@herald/kit';
+
+const execFileAsync = promisify(execFile);
+const herald = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
+const liveSchema = 'read_models';
+const copySchema = 'faults_before_rebuild';
+
+export interface ReadModelCheck {
+  readonly equal: boolean;
+  /** Tables that differ, with the rows in one and not the other. */
+  readonly differences: ReadonlyArray<{ table: string; rows: number }>;
+  readonly rows: number;
+}
+
+async function heraldJson(databaseUrl: string, args: readonly string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', herald, ...args, '--json'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' }, maxBuffer: 16 * 2 ** 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+}
+
+/** Until `herald projections status` shows every projection with nothing of the log left to apply. */
+export async function untilCaughtUp(databaseUrl: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await heraldJson(databaseUrl, ['projections', 'status']);
+    const projections = status.projections as Array<{ projection: string; lag: { events: number } | null }>;
+    const behind = projections.filter((p) => p.lag !== null && p.lag.events > 0);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`projections still behind after ${timeoutMs} ms: ${behind.map((p) => `${p.projection} ${p.lag?.events}`).join(', ')}`);
+    await sleep(500);
+  }
+}
+
+export async function compareWithRebuild(databaseUrl: string): Promise<ReadModelCheck> {
+  await untilCaughtUp(databaseUrl);
+  const plan = await heraldJson(databaseUrl, ['rebuild', '--dry-run']);
+  const tables = plan.tables as string[];
+  const pool = createPostgresPool({ connectionString: databaseUrl, max: 2 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${copySchema} CASCADE; CREATE SCHEMA ${copySchema}`);
+    for (const table of tables) await pool.query(`CREATE TABLE ${copySchema}.${table} AS TABLE ${liveSchema}.${table}`);
+    await heraldJson(databaseUrl, ['rebuild']);
+    const differences: Array<{ table: string; rows: number }> = [];
+    let rows = 0;
+    for (const table of tables) {
+      const [before, after] = [`${copySchema}.${table}`, `${liveSchema}.${table}`];
+      const { rows: [counts] } = await pool.query<{ differing: string; total: string }>(`SELECT
+        (SELECT count(*) FROM ((TABLE ${before} EXCEPT ALL TABLE ${after}) UNION ALL (TABLE ${after} EXCEPT ALL TABLE ${before})) d) AS differing,
+        (SELECT count(*) FROM ${after}) AS total`);
+      rows += Number(counts?.total ?? 0);
+      if (Number(counts?.differing ?? 0) > 0) differences.push({ table, rows: Number(counts?.differing) });
+    }
+    await pool.query(`DROP SCHEMA ${copySchema} CASCADE`);
+    return { equal: differences.length === 0, differences, rows };
+  } finally {
+    await pool.end();
+  }
+}
