@@ -9,6 +9,7 @@ export interface FaultFigures extends Record<string, number> {
   readonly accepted: number;
   readonly notAccepted: number;
   readonly retried: number;
+  readonly keyInUseAnswers: number;
   readonly expected: number;
   readonly delivered: number;
   readonly lost: number;
@@ -85,7 +86,7 @@ export async function measure(m: Measured): Promise<FaultOutcome> {
   const accepted = [...m.outcome.posted.keys()];
   const recovery = recoveryMs(m);
   const figures: FaultFigures = {
-    accepted: m.outcome.answered, notAccepted: m.outcome.failed, retried: m.outcome.retried,
+    accepted: m.outcome.answered, notAccepted: m.outcome.failed, retried: m.outcome.retried, keyInUseAnswers: m.outcome.keyInUse,
     expected: m.figures.expected, delivered: m.figures.deliveries, lost: m.figures.lost, duplicated: m.figures.duplicated,
     acceptedMissingFromLog: accepted.filter((seq) => !inLog.has(seq)).length,
     postsTwiceInLog: accepted.filter((seq) => (inLog.get(seq) ?? 0) > 1).length,
@@ -98,6 +99,7 @@ export async function measure(m: Measured): Promise<FaultOutcome> {
     figures.notAccepted > 0 ? `${figures.notAccepted} posts not accepted` : '',
     figures.acceptedMissingFromLog > 0 ? `${figures.acceptedMissingFromLog} accepted posts not in the log` : '',
     figures.retried > 0 ? `${figures.retried} posts retried` : '',
+    figures.keyInUseAnswers > 0 ? `${figures.keyInUseAnswers} retries answered 409 key in use` : '',
     `outage ${((m.liftedAt - m.injectedAt) / 1000).toFixed(1)} s`,
   ].filter(Boolean).join(', ');
   const readModelDifferences = m.readModels.differences.map((d) => `${d.table} ${d.rows}`).join(', ');

@@ -14,6 +14,7 @@
 //   faults.<name>.recoverySeconds     from when the fault was lifted (a kill: the kill) to the last
 //                                     delivery that came late (later than lateMs after its post was due)
 // Default size is small (100 readers, 20 posts/s); BENCH_FULL=1 runs 2,000 readers at 200 posts/s.
+// The load runs from FAULTS_SECONDS_BEFORE before each fault to FAULTS_SECONDS_AFTER after it was lifted.
 // FAULTS=projectorKill,relayCut runs some of them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
@@ -29,9 +30,9 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const size = {
   readers: env('FAULTS_READERS', full ? 2_000 : 100),
   rate: env('FAULTS_RATE', full ? 200 : 20),
-  /** Load per fault; the fault comes `faultAfterSeconds` into it. */
-  seconds: env('FAULTS_SECONDS', full ? 40 : 20),
-  faultAfterSeconds: env('FAULTS_AFTER_SECONDS', full ? 10 : 5),
+  /** Load before each fault, and after it was lifted (however long the fault took). */
+  secondsBefore: env('FAULTS_SECONDS_BEFORE', full ? 10 : 5),
+  secondsAfter: env('FAULTS_SECONDS_AFTER', full ? 20 : 10),
   outageMs: env('FAULTS_OUTAGE_MS', 3_000),
 };
 const friendsPerPoster = 50;
@@ -41,7 +42,7 @@ const unknown = chosen.filter((name) => !faults.some((f) => f.name === name));
 if (unknown.length) throw new Error(`no fault named ${unknown.join(', ')} (faults: ${faults.map((f) => f.name).join(', ')})`);
 
 announceLoad('faults');
-console.log(`faults: ${size.readers} readers (half on each of 2 notifiers), ${size.rate} posts/s for ${size.seconds} s per fault, the fault ${size.faultAfterSeconds} s in; outages ${size.outageMs} ms`);
+console.log(`faults: ${size.readers} readers (half on each of 2 notifiers), ${size.rate} posts/s from ${size.secondsBefore} s before each fault to ${size.secondsAfter} s after it was lifted; outages ${size.outageMs} ms`);
 const services = await startPrivateServices();
 const relayProxy = await startTcpProxy(services.rabbitmqUrl, 5672);
 const system = await startBenchSystem('faults', size.readers, { services, relayRabbitmqUrl: relayProxy.url() });
@@ -49,15 +50,18 @@ try {
   const posters = await populate();
   const ledger = new ProbeLedger(system.fleets);
   let firstSeq = 0;
-  /** One stretch of load, with `fault` done `faultAfterSeconds` into it (none: the baseline). */
+  /** One stretch of load, with `fault` done `secondsBefore` into it (none: the baseline) and going on `secondsAfter` once lifted. */
   const stretch = async (fault: Fault | undefined, lateMs: number): Promise<FaultOutcome> => {
+    const stop = new AbortController();
     const posting = postSteadily(system.apiUrl, {
-      rate: size.rate, seconds: size.seconds, firstSeq, posterOf: (seq) => posters[seq % posters.length]!, retryForMs: 120_000, maxInFlight: 100_000,
+      rate: size.rate, seconds: 3_600, until: stop.signal, firstSeq, posterOf: (seq) => posters[seq % posters.length]!, retryForMs: 120_000, maxInFlight: 100_000,
     });
-    await sleep(size.faultAfterSeconds * 1000);
+    await sleep(size.secondsBefore * 1000);
     const context: FaultContext = { system, services, relayProxy, outageMs: size.outageMs };
     const injectedAt = Date.now();
     const liftedAt = fault ? await fault.inject(context) : injectedAt;
+    await sleep(size.secondsAfter * 1000);
+    stop.abort();
     const outcome = await posting;
     firstSeq += outcome.offered;
     const figures = await ledger.figures(outcome.posted, () => friendsPerPoster, 60_000);
@@ -132,7 +136,7 @@ function report(baseline: FaultOutcome, outcomes: ReadonlyMap<string, FaultOutco
       },
     );
   }
-  const settings = { readers: size.readers, offeredPostsPerSec: size.rate, secondsPerFault: size.seconds, outageMs: size.outageMs, lateMs };
+  const settings = { readers: size.readers, offeredPostsPerSec: size.rate, secondsBefore: size.secondsBefore, secondsAfter: size.secondsAfter, outageMs: size.outageMs, lateMs };
   const merged = chosen.length < faults.length ? withEarlierParts('faults', { settings, ...results }, summary) : { results: { settings, ...results }, summary };
   writeBenchReport('faults', merged.results, merged.summary, faultTable(baseline, outcomes));
 }

@@ -23,7 +23,7 @@ export interface PrivateServices {
   readonly rabbitmqUrl: string;
   /** `pg_ctl restart -m fast`: every session is ended, the cluster is back when it returns. */
   restartPostgres(): Promise<void>;
-  /** SHUTDOWN (the append-only file is synced), then a new redis-server on the same files. */
+  /** SIGTERM (a SHUTDOWN: the append-only file is synced), then a new redis-server on the same files. */
   restartRedis(): Promise<void>;
   /** `rabbitmqctl stop_app`, `outageMs` later `start_app` (which returns once the broker runs again). */
   restartBroker(outageMs: number): Promise<void>;
@@ -104,16 +104,20 @@ async function startRedis(port: number): Promise<Pick<PrivateServices, 'redisUrl
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (await answers(port)) throw new Error(`port ${port} is taken: set FAULTS_REDIS_PORT`);
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--pidfile', pidFile, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--pidfile', pidFile, '--logfile', join(dir, 'redis.log'),
+    '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
   let server: ChildProcess;
   const launch = async () => {
     server = spawn('redis-server', args, { stdio: 'ignore' });
     await untilAnswers(port, 'redis-server');
   };
+  // SIGTERM is SHUTDOWN (the append-only file is flushed and synced), without a client of its own.
   const shutdown = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
     const exited = new Promise((resolve) => server.once('exit', resolve));
-    if (server.exitCode === null) await run('redis-cli', ['-p', String(port), 'shutdown']);
-    await exited;
+    server.kill('SIGTERM');
+    const timeout = sleep(30_000).then(() => 'timeout');
+    if ((await Promise.race([exited, timeout])) === 'timeout') throw new Error(`redis-server did not stop within 30 s of SIGTERM (see ${join(dir, 'redis.log')})`);
   };
   await launch();
   return {

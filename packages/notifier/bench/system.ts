@@ -151,6 +151,8 @@ export interface Schedule {
    * for up to this long, as a careful client does. Without it each post is sent once.
    */
   readonly retryForMs?: number;
+  /** Stops offering posts when aborted, before `seconds` are up: the load lasts as long as something else does. */
+  readonly until?: AbortSignal;
 }
 
 export interface GeneratorOutcome {
@@ -167,6 +169,8 @@ export interface GeneratorOutcome {
   readonly dueOf: (seq: number) => number;
   /** Posts answered 200 only after one or more retries. */
   readonly retried: number;
+  /** Retries answered 409 idempotency_key_in_use: the key still held by an attempt the server never finished. */
+  readonly keyInUse: number;
 }
 
 /** A failure a client should retry (with the same key): no answer, the server's trouble, or "come back later". */
@@ -175,8 +179,11 @@ function passing(error: unknown): boolean {
   return status === undefined || status >= 500 || status === 409 || status === 429;
 }
 
-/** Sends one post, again and again with its key while it fails for a passing reason and `retryForMs` allows; how many attempts it took. */
-async function sendPost(apiUrl: string, poster: User, text: string, retryForMs: number | undefined): Promise<number> {
+/**
+ * Sends one post, again and again with its key while it fails for a passing reason and
+ * `retryForMs` allows; how many attempts it took. `onRefused` hears each passing failure's status.
+ */
+async function sendPost(apiUrl: string, poster: User, text: string, retryForMs: number | undefined, onRefused: (status: number | undefined) => void): Promise<number> {
   if (retryForMs === undefined) {
     await http(apiUrl, 'POST', '/post/create', poster.token, { text });
     return 1;
@@ -189,6 +196,7 @@ async function sendPost(apiUrl: string, poster: User, text: string, retryForMs: 
       return attempt;
     } catch (error) {
       if (!passing(error) || Date.now() + backoffMs > deadline) throw error;
+      onRefused((error as { status?: number }).status);
       await sleep(backoffMs * (0.5 + Math.random()));
     }
   }
@@ -206,16 +214,19 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
   const answers: number[] = [];
   let failed = 0;
   let retried = 0;
+  let keyInUse = 0;
+  const onRefused = (status: number | undefined) => void (status === 409 && (keyInUse += 1));
   const started = performance.now();
   const dueOf = (seq: number) => performance.timeOrigin + started + ((seq - schedule.firstSeq) * 1000) / schedule.rate;
-  for (let i = 0; i < total; i += 1) {
+  let offered = 0;
+  for (let i = 0; i < total && !schedule.until?.aborted; i += 1, offered += 1) {
     const seq = schedule.firstSeq + i;
     const due = started + (i * 1000) / schedule.rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     while (inFlight.size >= (schedule.maxInFlight ?? 1024)) await Promise.race(inFlight);
     const poster = schedule.posterOf(seq);
-    const call = sendPost(apiUrl, poster, `probe ${seq} ${performance.timeOrigin + due}`, schedule.retryForMs)
+    const call = sendPost(apiUrl, poster, `probe ${seq} ${performance.timeOrigin + due}`, schedule.retryForMs, onRefused)
       .then((attempts) => {
         if (attempts > 1) retried += 1;
         posted.set(seq, poster);
@@ -225,9 +236,9 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
     inFlight.add(call);
   }
   await Promise.all(inFlight);
-  const seconds = Math.max(schedule.seconds, (performance.now() - started) / 1000);
+  const seconds = Math.max(offered / schedule.rate, (performance.now() - started) / 1000);
   return {
-    offered: total, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted, dueOf, retried,
+    offered, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted, dueOf, retried, keyInUse,
     answerP50Ms: percentile(answers, 50), answerP99Ms: percentile(answers, 99),
   };
 }
