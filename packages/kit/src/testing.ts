@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
@@ -63,6 +64,28 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range, for a server that is
+ * started again on the same port (a fault test's killed process). While it is down, its
+ * clients keep connecting to its port; the local port of an outgoing connection comes
+ * from the ephemeral range, and one that happens to equal the port it dials connects to
+ * itself (a TCP simultaneous open) and holds the port: the server cannot bind it again.
+ */
+export async function restartablePort(): Promise<number> {
+  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const below = range[0] && range[0] > 11_000 ? range[0] : 32_768;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port found between 10000 and ${below}`);
 }
 
 /**

@@ -46,6 +46,14 @@ console.log(`faults: ${size.readers} readers (half on each of 2 notifiers), ${si
 const services = await startPrivateServices();
 const relayProxy = await startTcpProxy(services.rabbitmqUrl, 5672);
 const system = await startBenchSystem('faults', size.readers, { services, relayRabbitmqUrl: relayProxy.url() });
+let tornDown: Promise<void> | undefined;
+const teardown = () => (tornDown ??= (async () => {
+  await system.stop();
+  await relayProxy.close();
+  await services.stop();
+})());
+// Interrupted: the processes and the services of the suite's own go too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(1)));
 try {
   const posters = await populate();
   const ledger = new ProbeLedger(system.fleets);
@@ -60,10 +68,12 @@ try {
     const context: FaultContext = { system, services, relayProxy, outageMs: size.outageMs };
     const injectedAt = Date.now();
     const liftedAt = fault ? await fault.inject(context) : injectedAt;
+    if (fault) console.log(`  lifted ${((liftedAt - injectedAt) / 1000).toFixed(1)} s after it was done (done ${((Date.now() - injectedAt) / 1000).toFixed(1)} s ago); the load goes on ${size.secondsAfter} s`);
     await sleep(size.secondsAfter * 1000);
     stop.abort();
     const outcome = await posting;
     firstSeq += outcome.offered;
+    console.log(`  load over (${outcome.answered}/${outcome.offered} accepted); waiting for deliveries, sockets, then comparing the read models with a rebuild`);
     const figures = await ledger.figures(outcome.posted, () => friendsPerPoster, 60_000);
     const sockets = await untilSocketsOpen();
     const readModels = await compareWithRebuild(system.databaseUrl);
@@ -85,9 +95,7 @@ try {
   }
   report(baseline, outcomes, lateMs);
 } finally {
-  await system.stop();
-  await relayProxy.close();
-  await services.stop();
+  await teardown();
 }
 process.exit(0);
 

@@ -26,11 +26,16 @@ export interface Fleets {
 
 function ask(child: ChildProcess, request: FleetRequest, answer: FleetReply['op']): Promise<FleetReply> {
   return new Promise((resolve, reject) => {
+    // A fleet that died never answers: say so rather than wait for ever.
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => reject(new Error(`a fleet process exited (${signal ?? `code ${code}`}) before answering ${request.op}`));
     const onMessage = (reply: FleetReply) => {
       if (reply.op !== answer) return;
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(reply);
     };
+    if (child.exitCode !== null || child.signalCode !== null) return onExit(child.exitCode, child.signalCode);
+    child.once('exit', onExit);
     child.on('message', onMessage);
     child.send(request, (error) => error && reject(error));
   });
@@ -85,6 +90,7 @@ export function startFleets(sockets: number, processes = 1): Fleets {
     },
     async close() {
       await Promise.all(children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         await ask(child, { op: 'close' }, 'closed');
         await exited;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liftedClientBounds } from '@herald/command-api/testing';
 import { inPool, percentile } from '@herald/kit/bench';
-import { createTestDatabase, freePort, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { createTestDatabase, restartablePort, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
 
@@ -65,6 +65,13 @@ interface Member {
   current: HeraldProcess;
 }
 
+/** SIGTERM, and SIGKILL if it has not exited `graceMs` later: a teardown never hangs on one process. */
+async function stopWithin(process: HeraldProcess, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => void process.stop('SIGKILL'), graceMs);
+  await process.stop();
+  clearTimeout(timer);
+}
+
 export async function startBenchSystem(label: string, sockets: number, options: SystemOptions = {}): Promise<BenchSystem> {
   const services = options.services;
   const database: TestDatabase = await createTestDatabase(label, services?.postgresAdminUrl);
@@ -82,12 +89,12 @@ export async function startBenchSystem(label: string, sockets: number, options: 
   };
   const stopAll = async () => {
     await fleets.close();
-    for (const m of [...members].reverse()) await m.current.stop();
+    for (const m of [...members].reverse()) await stopWithin(m.current, 15_000);
     await database.drop();
   };
   const fleets = startFleets(sockets, 2);
   try {
-    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const [httpPort, grpcPort] = [await restartablePort(), await restartablePort()];
     const apiEnv = {
       ...shared, DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), SCRYPT_LOG2_COST: '10',
       // Every client of the benchmark is 127.0.0.1.
@@ -99,7 +106,7 @@ export async function startBenchSystem(label: string, sockets: number, options: 
     await join('projector', () => spawnProjector(projectorEnv));
     const notifierEnv = { ...shared, AUTH_GRPC_ADDRESS: `127.0.0.1:${String(grpcPort)}`, AUTH_FAILURES_PER_CLIENT: '1000000' };
     const addNotifier = async () => {
-      const port = String(await freePort());
+      const port = String(await restartablePort());
       return join('notifier', () => spawnNotifier({ ...notifierEnv, NOTIFIER_PORT: port }));
     };
     const first = await addNotifier();
