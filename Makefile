@@ -119,6 +119,8 @@ bench: .op-bench
 endif
 
 FAULTS_SUITE := $(wildcard packages/notifier/bench/faults.ts)
+# Eight stretches of load, each with a rebuild of the read models: longer than one benchmark.
+FAULTS_TIMEOUT ?= 60m
 ifneq ($(FAULTS_SUITE),)
 .PHONY: faults .op-faults
 help::
@@ -128,7 +130,7 @@ help::
 faults: .op-faults
 	@$(raise)
 .op-faults:
-	@$(call op,faults,deps$(comma)services,timeout --kill-after=30s $(BENCH_TIMEOUT) node --import tsx $(FAULTS_SUITE))
+	@$(call op,faults,deps$(comma)services,timeout --kill-after=30s $(FAULTS_TIMEOUT) node --import tsx $(FAULTS_SUITE))
 endif
 
 ifneq ($(HERALD),)
