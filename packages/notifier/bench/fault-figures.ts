@@ -81,6 +81,15 @@ function recoveryMs(m: Measured): { ms: number; late: number } {
   return { ms: late === 0 ? 0 : Math.max(0, lastLate - m.liftedAt), late };
 }
 
+/** Which posts lost deliveries, and when they were due against the fault: the evidence a loss needs. */
+function lostPosts(m: Measured): string {
+  const lost = [...m.outcome.posted.keys()].filter((seq) => m.ledger.arrivalsOf(seq).length < m.expectedPerPost);
+  if (lost.length === 0) return '';
+  const at = lost.map((seq) => (m.outcome.dueOf(seq) - m.injectedAt) / 1000);
+  const none = lost.filter((seq) => m.ledger.arrivalsOf(seq).length === 0).length;
+  return `${lost.length} posts lost deliveries (${none} reached no socket), due ${Math.min(...at).toFixed(1)} to ${Math.max(...at).toFixed(1)} s after the fault was done (lifted at ${((m.liftedAt - m.injectedAt) / 1000).toFixed(1)} s)`;
+}
+
 export async function measure(m: Measured): Promise<FaultOutcome> {
   const inLog = await postsInLog(m.databaseUrl);
   const accepted = [...m.outcome.posted.keys()];
@@ -96,13 +105,14 @@ export async function measure(m: Measured): Promise<FaultOutcome> {
     deliveryP50Ms: m.figures.p50Ms, deliveryP99Ms: m.figures.p99Ms, deliveryMaxMs: m.figures.maxMs,
   };
   const note = [
+    lostPosts(m),
     figures.notAccepted > 0 ? `${figures.notAccepted} posts not accepted` : '',
     figures.acceptedMissingFromLog > 0 ? `${figures.acceptedMissingFromLog} accepted posts not in the log` : '',
     figures.retried > 0 ? `${figures.retried} posts retried` : '',
     figures.keyInUseAnswers > 0 ? `${figures.keyInUseAnswers} retries answered 409 key in use` : '',
     `outage ${((m.liftedAt - m.injectedAt) / 1000).toFixed(1)} s`,
   ].filter(Boolean).join(', ');
-  const readModelDifferences = m.readModels.differences.map((d) => `${d.table} ${d.rows}`).join(', ');
+  const readModelDifferences = m.readModels.differences.map((d) => `${d.table}: ${d.onlyLive} rows only live, ${d.onlyRebuilt} only rebuilt`).join(', ');
   return {
     figures, deliveryP99Ms: m.figures.p99Ms, readModelDifferences, note,
     line: `${figures.accepted}/${m.outcome.offered} posts accepted (${figures.retried} after retries); ${figures.delivered}/${figures.expected} delivered, `

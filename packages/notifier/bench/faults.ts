@@ -87,13 +87,22 @@ try {
   const lateMs = Math.max(1_000, baseline.deliveryP99Ms + 1_000);
   console.log(`  ${baseline.line}; late from now on: a delivery more than ${lateMs.toFixed(0)} ms after its post was due`);
   const outcomes = new Map<string, FaultOutcome>();
+  let failure: string | undefined;
   for (const fault of faults.filter((f) => chosen.includes(f.name))) {
     console.log(`${fault.name}: ${fault.what}`);
-    const outcome = await stretch(fault, lateMs);
-    outcomes.set(fault.name, outcome);
-    console.log(`  ${outcome.line}`);
+    try {
+      const outcome = await stretch(fault, lateMs);
+      outcomes.set(fault.name, outcome);
+      console.log(`  ${outcome.line}`);
+    } catch (error) {
+      // The system may be left broken: report what ran, and stop.
+      failure = `${fault.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+      console.error(failure);
+      break;
+    }
   }
   report(baseline, outcomes, lateMs);
+  if (failure) throw new Error(`${failure} (faults after it were not run)`);
 } finally {
   await teardown();
 }

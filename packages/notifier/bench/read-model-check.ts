@@ -15,8 +15,8 @@ const copySchema = 'faults_before_rebuild';
 
 export interface ReadModelCheck {
   readonly equal: boolean;
-  /** Tables that differ, with the rows in one and not the other. */
-  readonly differences: ReadonlyArray<{ table: string; rows: number }>;
+  /** Tables that differ: rows the live table had that the rebuild has not, and rows only the rebuild has. */
+  readonly differences: ReadonlyArray<{ table: string; onlyLive: number; onlyRebuilt: number }>;
   readonly rows: number;
 }
 
@@ -49,15 +49,16 @@ export async function compareWithRebuild(databaseUrl: string): Promise<ReadModel
     await pool.query(`DROP SCHEMA IF EXISTS ${copySchema} CASCADE; CREATE SCHEMA ${copySchema}`);
     for (const table of tables) await pool.query(`CREATE TABLE ${copySchema}.${table} AS TABLE ${liveSchema}.${table}`);
     await heraldJson(databaseUrl, ['rebuild']);
-    const differences: Array<{ table: string; rows: number }> = [];
+    const differences: Array<{ table: string; onlyLive: number; onlyRebuilt: number }> = [];
     let rows = 0;
     for (const table of tables) {
       const [before, after] = [`${copySchema}.${table}`, `${liveSchema}.${table}`];
-      const { rows: [counts] } = await pool.query<{ differing: string; total: string }>(`SELECT
-        (SELECT count(*) FROM ((TABLE ${before} EXCEPT ALL TABLE ${after}) UNION ALL (TABLE ${after} EXCEPT ALL TABLE ${before})) d) AS differing,
-        (SELECT count(*) FROM ${after}) AS total`);
-      rows += Number(counts?.total ?? 0);
-      if (Number(counts?.differing ?? 0) > 0) differences.push({ table, rows: Number(counts?.differing) });
+      const { rows: [counts] } = await pool.query<{ only_live: number; only_rebuilt: number; total: number }>(`SELECT
+        (SELECT count(*)::int FROM (TABLE ${before} EXCEPT ALL TABLE ${after}) d) AS only_live,
+        (SELECT count(*)::int FROM (TABLE ${after} EXCEPT ALL TABLE ${before}) d) AS only_rebuilt,
+        (SELECT count(*)::int FROM ${after}) AS total`);
+      rows += counts?.total ?? 0;
+      if (counts && counts.only_live + counts.only_rebuilt > 0) differences.push({ table, onlyLive: counts.only_live, onlyRebuilt: counts.only_rebuilt });
     }
     await pool.query(`DROP SCHEMA ${copySchema} CASCADE`);
     return { equal: differences.length === 0, differences, rows };

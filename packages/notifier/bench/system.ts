@@ -58,6 +58,9 @@ export async function http(apiUrl: string, method: string, path: string, token?:
   return text ? JSON.parse(text) : undefined;
 }
 
+/** A busy machine starts a process slowly (tsx compiles it first): a restart under load waits this long for it. */
+const readyWithinMs = 120_000;
+
 /** A process of the system and how it was started, so it can be started again on the same ports. */
 interface Member {
   readonly role: Role;
@@ -100,14 +103,14 @@ export async function startBenchSystem(label: string, sockets: number, options: 
       // Every client of the benchmark is 127.0.0.1.
       ...liftedClientBounds,
     };
-    await join('command-api', () => spawnReady('command-api', commandApiMain, apiEnv));
+    await join('command-api', () => spawnReady('command-api', commandApiMain, apiEnv, readyWithinMs));
     const apiUrl = `http://127.0.0.1:${httpPort}`;
     const projectorEnv = { ...shared, DATABASE_URL: database.url, ...(options.relayRabbitmqUrl ? { RABBITMQ_URL: options.relayRabbitmqUrl } : {}) };
-    await join('projector', () => spawnProjector(projectorEnv));
+    await join('projector', () => spawnProjector(projectorEnv, readyWithinMs));
     const notifierEnv = { ...shared, AUTH_GRPC_ADDRESS: `127.0.0.1:${String(grpcPort)}`, AUTH_FAILURES_PER_CLIENT: '1000000' };
     const addNotifier = async () => {
       const port = String(await restartablePort());
-      return join('notifier', () => spawnNotifier({ ...notifierEnv, NOTIFIER_PORT: port }));
+      return join('notifier', () => spawnNotifier({ ...notifierEnv, NOTIFIER_PORT: port }, readyWithinMs));
     };
     const first = await addNotifier();
     return {
