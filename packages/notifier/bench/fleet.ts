@@ -125,7 +125,12 @@ async function open(url: string, tokens: string[], concurrency: number, reconnec
   const at = Math.max(0, reconnectTo.indexOf(url));
   const fresh = tokens.map((token) => ({ token, ws: undefined, cursor: undefined, seen: new Set<number>(), reconnectTo, at }));
   clients.push(...fresh);
-  const { failed, firstError } = await each(fresh, concurrency, (client) => connect(client, url));
+  const { failed, firstError } = await each(fresh, concurrency, async (client) => {
+    const error = await connect(client, url);
+    // A client that knows where to reconnect keeps trying, as it does after losing its socket.
+    if (error && client.reconnectTo.length > 0) void reconnect(client);
+    return error;
+  });
   return { op: 'opened', open: clients.filter((c) => c.ws).length, failed, firstError };
 }
 
