@@ -104,6 +104,18 @@ bench: .op-bench
 .op-bench:
 	@$(call op,bench,deps$(comma)services$(comma)migrate,node scripts/bench.mjs $(ARGS))
 
+# Eight stretches of load, each with a rebuild of the read models: longer than one benchmark.
+FAULTS_TIMEOUT ?= 60m
+.PHONY: faults .op-faults
+help::
+	@echo 'make faults      the fault suite: kills, restarts and a cut link against the whole system under load, on'
+	@echo '                 PostgreSQL, Redis and RabbitMQ of its own; one table and bench/results/faults.json'
+	@echo '                 (BENCH_FULL=1 full size; FAULTS=projectorKill,relayCut runs some; docs/operations.md)'
+faults: .op-faults
+	@$(raise)
+.op-faults:
+	@$(call op,faults,deps$(comma)services,timeout --kill-after=30s $(FAULTS_TIMEOUT) node --import tsx packages/notifier/bench/faults.ts)
+
 help::
 	@echo 'make herald      the operator tool: make herald ARGS="--help" (events, state, projections status, rebuild, log export/import)'
 	@echo 'make replay      rebuild read models from the log (herald rebuild): make replay ARGS="feeds --dry-run"'

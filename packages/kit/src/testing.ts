@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
@@ -17,24 +18,27 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database of its own for one test file, so files never see each other's rows. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * A new, empty database of its own for one test file, so files never see each other's rows;
+ * on the machine's PostgreSQL unless `admin` names another cluster (a fault suite's own).
+ */
+export async function createTestDatabase(label: string, admin: string = adminUrl): Promise<TestDatabase> {
   const safeLabel = label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 32);
   const name = `${testDatabasePrefix}${process.pid}_${safeLabel}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const creator = new pg.Client({ connectionString: admin });
+  await creator.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    await creator.query(`CREATE DATABASE "${name}"`);
   } finally {
-    await admin.end();
+    await creator.end();
   }
-  const url = new URL(adminUrl);
+  const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
+      const client = new pg.Client({ connectionString: admin });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -81,6 +85,28 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range, for a server that is
+ * started again on the same port (a fault test's killed process). While it is down, its
+ * clients keep connecting to its port; the local port of an outgoing connection comes
+ * from the ephemeral range, and one that happens to equal the port it dials connects to
+ * itself (a TCP simultaneous open) and holds the port: the server cannot bind it again.
+ */
+export async function restartablePort(): Promise<number> {
+  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const below = range[0] && range[0] > 11_000 ? range[0] : 32_768;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port found between 10000 and ${below}`);
 }
 
 /**

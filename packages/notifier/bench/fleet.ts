@@ -1,10 +1,13 @@
 // A fleet of websocket clients in a process of its own (forked by the benchmark), so
 // the clients' CPU and file descriptors are not the server's. Driven over IPC. Each
-// client remembers the cursor of the last post it got, so it can resume elsewhere.
+// client remembers the cursor of the last post it got, so it can resume elsewhere; opened
+// with a list of URLs, a client whose socket the server closes or drops reconnects by
+// itself with that cursor, to the next URL of the list, as Herald's page does.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 
 export type FleetRequest =
-  | { op: 'open'; url: string; tokens: string[]; concurrency: number }
+  | { op: 'open'; url: string; tokens: string[]; concurrency: number; reconnectTo?: string[] }
   | { op: 'resume'; url: string; concurrency: number }
   | { op: 'count' }
   | { op: 'probes' }
@@ -21,7 +24,7 @@ export interface ProbeReport {
 export type FleetReply =
   | { op: 'opened'; open: number; failed: number; firstError?: string }
   | { op: 'resumed'; open: number; failed: number; firstError?: string; latenciesMs: number[] }
-  | { op: 'count'; received: number }
+  | { op: 'count'; received: number; open: number; reconnects: number }
   | ({ op: 'probes' } & ProbeReport)
   | { op: 'closed' };
 
@@ -30,11 +33,17 @@ interface Client {
   ws: WebSocket | undefined;
   cursor: string | undefined;
   readonly seen: Set<number>;
+  /** Where it reconnects, in turn, when its socket ends; none: it stays closed. */
+  readonly reconnectTo: readonly string[];
+  /** The index in `reconnectTo` it last connected to. */
+  at: number;
 }
 
 const clients: Client[] = [];
 const clientOf = new WeakMap<WebSocket, Client>();
 let received = 0;
+let reconnects = 0;
+let closing = false;
 let probes = { arrivals: [] as Array<[number, number]>, duplicated: new Map<number, number>() };
 const now = () => performance.timeOrigin + performance.now();
 const probeMarker = 'probe ';
@@ -70,11 +79,30 @@ function connect(client: Client, url: string): Promise<string | undefined> {
     ws.on('message', onMessage);
     ws.once('open', () => {
       client.ws = ws;
+      ws.once('close', () => onClosed(client, ws));
       resolve(undefined);
     });
     ws.once('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
     ws.once('error', (error) => resolve(error.message));
   });
+}
+
+/** A socket the server closed or lost: its client reconnects, with its cursor, to the next URL it knows. */
+function onClosed(client: Client, ws: WebSocket): void {
+  if (client.ws !== ws || closing || client.reconnectTo.length === 0) return;
+  client.ws = undefined;
+  reconnects += 1;
+  void reconnect(client);
+}
+
+async function reconnect(client: Client): Promise<void> {
+  // Spread out, as real clients are: a whole notifier's clients come back at once.
+  await sleep(Math.random() * 250);
+  for (let backoffMs = 100; !closing; backoffMs = Math.min(2_000, backoffMs * 2)) {
+    client.at = (client.at + 1) % client.reconnectTo.length;
+    if (!(await connect(client, client.reconnectTo[client.at]!))) return;
+    await sleep(backoffMs * (0.5 + Math.random()));
+  }
 }
 
 async function each(list: readonly Client[], concurrency: number, work: (client: Client) => Promise<string | undefined>) {
@@ -93,10 +121,16 @@ async function each(list: readonly Client[], concurrency: number, work: (client:
   return { failed, firstError };
 }
 
-async function open(url: string, tokens: string[], concurrency: number): Promise<FleetReply> {
-  const fresh = tokens.map((token) => ({ token, ws: undefined, cursor: undefined, seen: new Set<number>() }));
+async function open(url: string, tokens: string[], concurrency: number, reconnectTo: string[] = []): Promise<FleetReply> {
+  const at = Math.max(0, reconnectTo.indexOf(url));
+  const fresh = tokens.map((token) => ({ token, ws: undefined, cursor: undefined, seen: new Set<number>(), reconnectTo, at }));
   clients.push(...fresh);
-  const { failed, firstError } = await each(fresh, concurrency, (client) => connect(client, url));
+  const { failed, firstError } = await each(fresh, concurrency, async (client) => {
+    const error = await connect(client, url);
+    // A client that knows where to reconnect keeps trying, as it does after losing its socket.
+    if (error && client.reconnectTo.length > 0) void reconnect(client);
+    return error;
+  });
   return { op: 'opened', open: clients.filter((c) => c.ws).length, failed, firstError };
 }
 
@@ -117,19 +151,20 @@ process.on('message', (request: FleetRequest) => {
   const reply = (r: FleetReply) => process.send?.(r);
   switch (request.op) {
     case 'open':
-      void open(request.url, request.tokens, request.concurrency).then(reply);
+      void open(request.url, request.tokens, request.concurrency, request.reconnectTo).then(reply);
       break;
     case 'resume':
       void resume(request.url, request.concurrency).then(reply);
       break;
     case 'count':
-      reply({ op: 'count', received });
+      reply({ op: 'count', received, open: clients.filter((c) => c.ws?.readyState === WebSocket.OPEN).length, reconnects });
       break;
     case 'probes':
       reply({ op: 'probes', arrivals: probes.arrivals, duplicated: [...probes.duplicated] });
       probes = { arrivals: [], duplicated: new Map() };
       break;
     case 'close':
+      closing = true;
       for (const client of clients) client.ws?.terminate();
       reply({ op: 'closed' });
       process.disconnect();

@@ -9,11 +9,16 @@ const fleetPath = fileURLToPath(new URL('./fleet.ts', import.meta.url));
 export const socketsPerFleet = 5_000;
 
 export interface Fleets {
-  /** Opens one socket per token, spread over the fleet processes; returns how many opened. */
-  open(url: string, tokens: readonly string[]): Promise<{ open: number; failed: number; firstError?: string }>;
+  /**
+   * Opens one socket per token, spread over the fleet processes; returns how many opened.
+   * With `reconnectTo`, a client whose socket ends reconnects with its cursor to the next of those URLs.
+   */
+  open(url: string, tokens: readonly string[], reconnectTo?: readonly string[]): Promise<{ open: number; failed: number; firstError?: string }>;
   /** Every client reconnects to `url` with the cursor of the last post it got. */
   resume(url: string): Promise<{ open: number; failed: number; firstError?: string; latenciesMs: number[] }>;
   received(): Promise<number>;
+  /** Sockets open now, and how many times a client reconnected by itself. */
+  sockets(): Promise<{ open: number; reconnects: number }>;
   /** The probes' arrivals over every fleet since the last call. */
   probes(): Promise<ProbeReport>;
   close(): Promise<void>;
@@ -21,11 +26,16 @@ export interface Fleets {
 
 function ask(child: ChildProcess, request: FleetRequest, answer: FleetReply['op']): Promise<FleetReply> {
   return new Promise((resolve, reject) => {
+    // A fleet that died never answers: say so rather than wait for ever.
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => reject(new Error(`a fleet process exited (${signal ?? `code ${code}`}) before answering ${request.op}`));
     const onMessage = (reply: FleetReply) => {
       if (reply.op !== answer) return;
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(reply);
     };
+    if (child.exitCode !== null || child.signalCode !== null) return onExit(child.exitCode, child.signalCode);
+    child.once('exit', onExit);
     child.on('message', onMessage);
     child.send(request, (error) => error && reject(error));
   });
@@ -36,10 +46,10 @@ export function startFleets(sockets: number, processes = 1): Fleets {
   const children = Array.from({ length: Math.max(processes, Math.ceil(sockets / socketsPerFleet)) }, () =>
     fork(fleetPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return {
-    async open(url, tokens) {
+    async open(url, tokens, reconnectTo) {
       const share = Math.ceil(tokens.length / children.length);
       const replies = await Promise.all(children.map((child, i) =>
-        ask(child, { op: 'open', url, tokens: tokens.slice(i * share, (i + 1) * share), concurrency: 100 }, 'opened')));
+        ask(child, { op: 'open', url, tokens: tokens.slice(i * share, (i + 1) * share), concurrency: 100, reconnectTo: reconnectTo && [...reconnectTo] }, 'opened')));
       let open = 0;
       let failed = 0;
       let firstError: string | undefined;
@@ -67,6 +77,10 @@ export function startFleets(sockets: number, processes = 1): Fleets {
       const replies = await Promise.all(children.map((child) => ask(child, { op: 'count' }, 'count')));
       return replies.reduce((sum, r) => sum + (r.op === 'count' ? r.received : 0), 0);
     },
+    async sockets() {
+      const replies = await Promise.all(children.map((child) => ask(child, { op: 'count' }, 'count')));
+      return replies.reduce((sum, r) => (r.op === 'count' ? { open: sum.open + r.open, reconnects: sum.reconnects + r.reconnects } : sum), { open: 0, reconnects: 0 });
+    },
     async probes() {
       const replies = await Promise.all(children.map((child) => ask(child, { op: 'probes' }, 'probes')));
       return {
@@ -76,6 +90,7 @@ export function startFleets(sockets: number, processes = 1): Fleets {
     },
     async close() {
       await Promise.all(children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         await ask(child, { op: 'close' }, 'closed');
         await exited;

@@ -1,11 +1,12 @@
 // The whole system as `make up` runs it (command API, projector, notifier as child
 // processes, on a database of their own), users made over HTTP, client fleets, and an
 // open-loop post generator whose latencies count from when each post was due.
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liftedClientBounds } from '@herald/command-api/testing';
 import { inPool, percentile } from '@herald/kit/bench';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { createTestDatabase, restartablePort, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
 
@@ -23,10 +24,17 @@ export interface BenchSystem {
   /** The projector's health and metrics server. */
   readonly projectorUrl: string;
   readonly fleets: Fleets;
-  /** The first notifier process (the one `notifierUrl` names). */
+  /** The first notifier process (the one `notifierUrl` names), as it runs now. */
   readonly notifier: HeraldProcess;
+  /** The database's URL, for checks on the read models. */
+  readonly databaseUrl: string;
   /** Starts another notifier on the same broker, history and auth; its feed URL. */
   addNotifier(): Promise<{ process: HeraldProcess; url: string }>;
+  /**
+   * Ends a process with `signal` and starts it again on the same ports, as a supervisor
+   * would (notifiers by their index, 0 the first); resolves once it is ready again.
+   */
+  restart(role: Role, signal: NodeJS.Signals, index?: number): Promise<void>;
   /** Registers and logs in `count` users, numbered from `from`. */
   users(what: string, count: number, from: number): Promise<User[]>;
   /** `poster` befriends each of `readers`. */
@@ -34,47 +42,95 @@ export interface BenchSystem {
   stop(): Promise<void>;
 }
 
-export async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+export type Role = 'command-api' | 'projector' | 'notifier';
+
+export interface SystemOptions {
+  /** PostgreSQL (a URL to create the database from), Redis and RabbitMQ; the machine's own when absent. */
+  readonly services?: { readonly postgresAdminUrl: string; readonly redisUrl: string; readonly rabbitmqUrl: string };
+  /** The broker as the projector's outbox relay reaches it, when not as the notifiers do (through a proxy, say). */
+  readonly relayRabbitmqUrl?: string;
+}
+
+export async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+  const sent: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  if (token) sent.authorization = `Bearer ${token}`;
+  const response = await fetch(`${apiUrl}${path}`, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  if (!response.ok) throw Object.assign(new Error(`${method} ${path} answered ${response.status}: ${text}`), { status: response.status });
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function startBenchSystem(label: string, sockets: number): Promise<BenchSystem> {
-  const database: TestDatabase = await createTestDatabase(label);
+/** A busy machine starts a process slowly (tsx compiles it first): a restart under load waits this long for it. */
+const readyWithinMs = 120_000;
+
+/** A process of the system and how it was started, so it can be started again on the same ports. */
+interface Member {
+  readonly role: Role;
+  readonly start: () => Promise<HeraldProcess>;
+  current: HeraldProcess;
+}
+
+/** SIGTERM, and SIGKILL if it has not exited `graceMs` later: a teardown never hangs on one process. */
+async function stopWithin(process: HeraldProcess, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => void process.stop('SIGKILL'), graceMs);
+  await process.stop();
+  clearTimeout(timer);
+}
+
+export async function startBenchSystem(label: string, sockets: number, options: SystemOptions = {}): Promise<BenchSystem> {
+  const services = options.services;
+  const database: TestDatabase = await createTestDatabase(label, services?.postgresAdminUrl);
   const exchange = uniqueName('herald.posts.bench');
   const redisKeyPrefix = `${uniqueName('herald-bench')}:`;
-  const processes: HeraldProcess[] = [];
+  const shared: Record<string, string> = {
+    REDIS_KEY_PREFIX: redisKeyPrefix, FEED_EXCHANGE: exchange,
+    ...(services ? { REDIS_URL: services.redisUrl, RABBITMQ_URL: services.rabbitmqUrl } : {}),
+  };
+  const members: Member[] = [];
+  const join = async (role: Role, start: () => Promise<HeraldProcess>): Promise<Member> => {
+    const member: Member = { role, start, current: await start() };
+    members.push(member);
+    return member;
+  };
+  const stopAll = async () => {
+    await fleets.close();
+    for (const m of [...members].reverse()) await stopWithin(m.current, 15_000);
+    await database.drop();
+  };
   const fleets = startFleets(sockets, 2);
   try {
-    const api = await spawnReady('command-api', commandApiMain, {
-      DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0',
-      REDIS_KEY_PREFIX: redisKeyPrefix, SCRYPT_LOG2_COST: '10',
+    const [httpPort, grpcPort] = [await restartablePort(), await restartablePort()];
+    const apiEnv = {
+      ...shared, DATABASE_URL: database.url, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), SCRYPT_LOG2_COST: '10',
       // Every client of the benchmark is 127.0.0.1.
       ...liftedClientBounds,
-    });
-    processes.push(api);
-    const apiUrl = `http://127.0.0.1:${api.port}`;
-    const projector = await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix });
-    processes.push(projector);
-    const notifierEnv = {
-      AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, AUTH_FAILURES_PER_CLIENT: '1000000',
     };
-    const notifier = await spawnNotifier(notifierEnv);
-    processes.push(notifier);
+    await join('command-api', () => spawnReady('command-api', commandApiMain, apiEnv, readyWithinMs));
+    const apiUrl = `http://127.0.0.1:${httpPort}`;
+    const projectorEnv = { ...shared, DATABASE_URL: database.url, ...(options.relayRabbitmqUrl ? { RABBITMQ_URL: options.relayRabbitmqUrl } : {}) };
+    const projector = await join('projector', () => spawnProjector(projectorEnv, readyWithinMs));
+    const notifierEnv = { ...shared, AUTH_GRPC_ADDRESS: `127.0.0.1:${String(grpcPort)}`, AUTH_FAILURES_PER_CLIENT: '1000000' };
+    const addNotifier = async () => {
+      const port = String(await restartablePort());
+      return join('notifier', () => spawnNotifier({ ...notifierEnv, NOTIFIER_PORT: port }, readyWithinMs));
+    };
+    const first = await addNotifier();
     return {
       apiUrl,
-      notifierUrl: `${notifier.url}/post/feed/posted`,
-      projectorUrl: `http://127.0.0.1:${projector.port}`,
-      notifier,
+      notifierUrl: `${first.current.url}/post/feed/posted`,
+      get projectorUrl() { return `http://127.0.0.1:${projector.current.port}`; },
+      get notifier() { return first.current; },
+      databaseUrl: database.url,
       fleets,
       async addNotifier() {
-        const another = await spawnNotifier(notifierEnv);
-        processes.push(another);
-        return { process: another, url: `${another.url}/post/feed/posted` };
+        const another = await addNotifier();
+        return { process: another.current, url: `${another.current.url}/post/feed/posted` };
+      },
+      async restart(role, signal, index = 0) {
+        const member = members.filter((m) => m.role === role)[index];
+        if (!member) throw new Error(`no ${role} ${index} in this system`);
+        await member.current.stop(signal);
+        member.current = await member.start();
       },
       users: (what, count, from) => inPool(what, count, 32, async (i) => {
         const profile = { first_name: `Bench${from + i}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
@@ -85,16 +141,10 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
       befriend: async (what, pairs) => {
         await inPool(what, pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token));
       },
-      async stop() {
-        await fleets.close();
-        for (const p of processes.reverse()) await p.stop();
-        await database.drop();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    await fleets.close();
-    for (const p of processes.reverse()) await p.stop();
-    await database.drop();
+    await stopAll();
     throw error;
   }
 }
@@ -108,6 +158,14 @@ export interface Schedule {
   readonly firstSeq: number;
   /** Posts in flight at most; past it the generator waits, and its delay counts. */
   readonly maxInFlight?: number;
+  /**
+   * Each post is sent with an Idempotency-Key and, when its answer is lost or refused for
+   * a passing reason (no answer, 5xx, 409 key in use, 429), sent again with the same key
+   * for up to this long, as a careful client does. Without it each post is sent once.
+   */
+  readonly retryForMs?: number;
+  /** Stops offering posts when aborted, before `seconds` are up: the load lasts as long as something else does. */
+  readonly until?: AbortSignal;
 }
 
 export interface GeneratorOutcome {
@@ -120,6 +178,41 @@ export interface GeneratorOutcome {
   readonly answerP99Ms: number;
   /** seq -> the poster of each post that was answered 200. */
   readonly posted: ReadonlyMap<number, User>;
+  /** When post `seq` was due (epoch ms). */
+  readonly dueOf: (seq: number) => number;
+  /** Posts answered 200 only after one or more retries. */
+  readonly retried: number;
+  /** Retries answered 409 idempotency_key_in_use: the key still held by an attempt the server never finished. */
+  readonly keyInUse: number;
+}
+
+/** A failure a client should retry (with the same key): no answer, the server's trouble, or "come back later". */
+function passing(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return status === undefined || status >= 500 || status === 409 || status === 429;
+}
+
+/**
+ * Sends one post, again and again with its key while it fails for a passing reason and
+ * `retryForMs` allows; how many attempts it took. `onRefused` hears each passing failure's status.
+ */
+async function sendPost(apiUrl: string, poster: User, text: string, retryForMs: number | undefined, onRefused: (status: number | undefined) => void): Promise<number> {
+  if (retryForMs === undefined) {
+    await http(apiUrl, 'POST', '/post/create', poster.token, { text });
+    return 1;
+  }
+  const headers = { 'idempotency-key': randomUUID() };
+  const deadline = Date.now() + retryForMs;
+  for (let attempt = 1, backoffMs = 200; ; attempt += 1, backoffMs = Math.min(2_000, backoffMs * 2)) {
+    try {
+      await http(apiUrl, 'POST', '/post/create', poster.token, { text }, headers);
+      return attempt;
+    } catch (error) {
+      if (!passing(error) || Date.now() + backoffMs > deadline) throw error;
+      onRefused((error as { status?: number }).status);
+      await sleep(backoffMs * (0.5 + Math.random()));
+    }
+  }
 }
 
 /**
@@ -133,16 +226,22 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
   const posted = new Map<number, User>();
   const answers: number[] = [];
   let failed = 0;
+  let retried = 0;
+  let keyInUse = 0;
+  const onRefused = (status: number | undefined) => void (status === 409 && (keyInUse += 1));
   const started = performance.now();
-  for (let i = 0; i < total; i += 1) {
+  const dueOf = (seq: number) => performance.timeOrigin + started + ((seq - schedule.firstSeq) * 1000) / schedule.rate;
+  let offered = 0;
+  for (let i = 0; i < total && !schedule.until?.aborted; i += 1, offered += 1) {
     const seq = schedule.firstSeq + i;
     const due = started + (i * 1000) / schedule.rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     while (inFlight.size >= (schedule.maxInFlight ?? 1024)) await Promise.race(inFlight);
     const poster = schedule.posterOf(seq);
-    const call = http(apiUrl, 'POST', '/post/create', poster.token, { text: `probe ${seq} ${performance.timeOrigin + due}` })
-      .then(() => {
+    const call = sendPost(apiUrl, poster, `probe ${seq} ${performance.timeOrigin + due}`, schedule.retryForMs, onRefused)
+      .then((attempts) => {
+        if (attempts > 1) retried += 1;
         posted.set(seq, poster);
         answers.push(performance.now() - due);
       }, () => void (failed += 1))
@@ -150,9 +249,9 @@ export async function postSteadily(apiUrl: string, schedule: Schedule): Promise<
     inFlight.add(call);
   }
   await Promise.all(inFlight);
-  const seconds = Math.max(schedule.seconds, (performance.now() - started) / 1000);
+  const seconds = Math.max(offered / schedule.rate, (performance.now() - started) / 1000);
   return {
-    offered: total, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted,
+    offered, answered: posted.size, failed, achievedPerSec: posted.size / seconds, posted, dueOf, retried, keyInUse,
     answerP50Ms: percentile(answers, 50), answerP99Ms: percentile(answers, 99),
   };
 }
@@ -173,6 +272,11 @@ export class ProbeLedger {
   readonly #duplicated = new Map<number, number>();
 
   constructor(private readonly fleets: Fleets) {}
+
+  /** Latencies (ms from when it was due) of post `seq`'s arrivals so far, one per client that got it. */
+  arrivalsOf(seq: number): readonly number[] {
+    return this.#latencies.get(seq) ?? [];
+  }
 
   async poll(): Promise<void> {
     const report = await this.fleets.probes();

@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** A bound for a hung command, so the file ends; not a claim about speed. */
 const commandBoundMs = 300_000;
-const benchmarks = ['command-api', 'eventstore', 'notifier', 'resume', 'projections', 'scale-out'];
+const benchmarks = ['command-api', 'eventstore', 'faults', 'notifier', 'resume', 'projections', 'scale-out'];
 /** Lines that setup prints when it runs loud: pnpm, infra/services.sh, the migrations. */
 const setupNoise = /Lockfile|pnpm|services ready|postgresql: |rabbitmq: |redis: |ELIFECYCLE|migrate: /;
 
@@ -67,7 +67,7 @@ test('make bench ARGS=--help lists every benchmark by name and runs none', async
 test('make bench ARGS=<not a benchmark> refuses, naming the benchmarks, as its last line', async () => {
   const ran = await run('make bench ARGS=nonsense', { DATABASE_URL: db.url });
   assert.is.not(ran.status, 0);
-  assert.match(lastLine(ran), 'bench: no benchmark named nonsense (benchmarks: command-api, eventstore, notifier, resume, routing, projections, scale-out)');
+  assert.match(lastLine(ran), 'bench: no benchmark named nonsense (benchmarks: command-api, eventstore, faults, notifier, resume, routing, projections, scale-out)');
   assert.not.match(ran.text, setupNoise, ran.text);
   const part = await run('make bench ARGS=outbox', { DATABASE_URL: db.url });
   assert.is.not(part.status, 0);

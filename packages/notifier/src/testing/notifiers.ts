@@ -33,18 +33,21 @@ const notifierMain = fileURLToPath(new URL('../main.ts', import.meta.url));
 const projectorMain = fileURLToPath(import.meta.resolve('@herald/projections/main'));
 
 /** Runs `node --import tsx packages/notifier/src/main.ts` and waits for its `ready` line. */
-export function spawnNotifier(env: Record<string, string>): Promise<NotifierProcess> {
-  return spawnReady('notifier', notifierMain, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env });
+export function spawnNotifier(env: Record<string, string>, readyWithinMs?: number): Promise<NotifierProcess> {
+  return spawnReady('notifier', notifierMain, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env }, readyWithinMs);
 }
 
 /** Runs the projector daemon (`@herald/projections/main`) the same way. */
-export function spawnProjector(env: Record<string, string>): Promise<HeraldProcess> {
+export function spawnProjector(env: Record<string, string>, readyWithinMs?: number): Promise<HeraldProcess> {
   // A key prefix of its own unless given: notification history never mixes with another run's.
-  return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test')}:`, ...env });
+  return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test')}:`, ...env }, readyWithinMs);
 }
 
-/** A Herald main.ts (or any script that logs JSON lines) as a child process, resolved once it logs `ready` with its port. */
-export function spawnReady(name: string, mainPath: string, env: Record<string, string>): Promise<HeraldProcess> {
+/**
+ * A Herald main.ts (or any script that logs JSON lines) as a child process, resolved once
+ * it logs `ready` with its port; killed and rejected if it has not within `readyWithinMs`.
+ */
+export function spawnReady(name: string, mainPath: string, env: Record<string, string>, readyWithinMs = 30_000): Promise<HeraldProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
     // `ready` is an info line: the level stays info whatever the caller asks.
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
@@ -57,8 +60,8 @@ export function spawnReady(name: string, mainPath: string, env: Record<string, s
   return new Promise((resolve, reject) => {
     const notReady = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${name} not ready within 30 s: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`${name} not ready within ${readyWithinMs} ms: ${stderr}`));
+    }, readyWithinMs);
     notReady.unref();
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
