@@ -3,6 +3,7 @@ import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { publishBatch } from './publish.js';
 import { deleteOutbox, readOutbox, type BatchLimits } from './rows.js';
+import { readLane, settleLane, type ShardLane } from './shards.js';
 
 export interface PassOptions {
   readonly limits: BatchLimits;
@@ -12,6 +13,10 @@ export interface PassOptions {
   readonly signal: AbortSignal;
   /** Where each batch is recorded for resuming readers, before it is published. */
   readonly history?: HistoryWriter;
+  /** One shard of several: only its recipients, and rows deleted once every shard relayed them. */
+  readonly lane?: ShardLane;
+  /** The session's one queue, shared by the lanes of every shard (see sessionQueue). */
+  readonly onSession?: SessionQueue;
 }
 
 /**
@@ -26,20 +31,23 @@ export async function relayPass(
   onRelayed: (batch: { rows: number; messages: number }) => void,
 ): Promise<{ relayed: number; last: string }> {
   const inFlight = new Set<Promise<void>>();
-  const onSession = sessionQueue();
+  const onSession = options.onSession ?? sessionQueue();
+  const { lane } = options;
+  const read = (from: string) => onSession(() => (lane ? readLane(session, lane, from, options.limits) : readOutbox(session, from, options.limits)));
   let relayed = 0;
   let last = after;
-  let next = onSession(() => readOutbox(session, after, options.limits));
+  let next = read(after);
   for (;;) {
     const batch = await next;
     const full = batch.full && !options.signal.aborted;
-    if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.limits)));
-    if (batch.messages.length > 0) {
+    if (full) next = quiet(read(batch.last));
+    // A shard's batch may hold rows with no recipient on it: no message, but marked all the same.
+    if (batch.rows > 0) {
       // History first: a post any socket got live is already there for a client resuming.
       await options.history?.write(batch.messages);
       const { confirmed } = await publishBatch(broker, exchange, batch.messages);
       last = batch.last;
-      track(inFlight, confirmed.then(() => onSession(() => deleteOutbox(session, batch.ranges))).then(() => {
+      track(inFlight, confirmed.then(() => onSession(() => (lane ? settleLane(session, lane, batch.ranges) : deleteOutbox(session, batch.ranges)))).then(() => {
         relayed += batch.rows;
         onRelayed({ rows: batch.rows, messages: batch.messages.length });
       }));
@@ -56,7 +64,9 @@ export async function relayPass(
  * batches in flight overlap in time, and a pg client must not be given a second query
  * while one runs (deprecated in pg 8, an error in pg 9).
  */
-function sessionQueue(): <T>(work: () => Promise<T>) => Promise<T> {
+export type SessionQueue = <T>(work: () => Promise<T>) => Promise<T>;
+
+export function sessionQueue(): SessionQueue {
   let tail: Promise<unknown> = Promise.resolve();
   return (work) => {
     const result = tail.then(work);

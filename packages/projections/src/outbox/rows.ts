@@ -17,6 +17,8 @@ export interface OutboxBatch {
 }
 
 export interface OutboxMessage {
+  /** The outbox row (post) this message is part of. */
+  readonly rowId: string;
   readonly messageId: string;
   readonly body: string;
   /** The post's log position: the cursor its readers resume from. */
@@ -75,7 +77,7 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
     values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([, messageId, , body, cursor, frame, recipients]) => ({ messageId, body, cursor, frame, recipients }));
+  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients]) => ({ rowId, messageId, body, cursor, frame, recipients }));
   const ids = [...new Set(rows.map((row) => row[0]))];
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;
@@ -107,7 +109,7 @@ export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges): Pr
   );
 }
 
-function consecutive(ids: readonly string[]): IdRanges {
+export function consecutive(ids: readonly string[]): IdRanges {
   const low: string[] = [];
   const high: string[] = [];
   let previous = -2n;
