@@ -41,7 +41,13 @@ export async function http(apiUrl: string, method: string, path: string, token?:
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function startBenchSystem(label: string, sockets: number): Promise<BenchSystem> {
+/** Extra settings per process, e.g. the brokers (RABBITMQ_URLS, RABBITMQ_SHARDS) of the scale-out benchmark. */
+export interface BenchEnv {
+  readonly projector?: Record<string, string>;
+  readonly notifier?: Record<string, string>;
+}
+
+export async function startBenchSystem(label: string, sockets: number, env: BenchEnv = {}): Promise<BenchSystem> {
   const database: TestDatabase = await createTestDatabase(label);
   const exchange = uniqueName('herald.posts.bench');
   const redisKeyPrefix = `${uniqueName('herald-bench')}:`;
@@ -56,9 +62,10 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
     });
     processes.push(api);
     const apiUrl = `http://127.0.0.1:${api.port}`;
-    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix }));
+    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, ...env.projector }));
     const notifierEnv = {
       AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, AUTH_FAILURES_PER_CLIENT: '1000000',
+      ...env.notifier,
     };
     const notifier = await spawnNotifier(notifierEnv);
     processes.push(notifier);
@@ -178,6 +185,12 @@ export class ProbeLedger {
       else this.#latencies.set(seq, [latency]);
     }
     for (const [seq, n] of report.duplicated) this.#duplicated.set(seq, (this.#duplicated.get(seq) ?? 0) + n);
+  }
+
+  /** The soonest arrival of probe `seq` at any socket, as ms after it was due; undefined before one arrived. */
+  firstArrivalMs(seq: number): number | undefined {
+    const latencies = this.#latencies.get(seq);
+    return latencies && latencies.length > 0 ? Math.min(...latencies) : undefined;
   }
 
   /**
