@@ -69,6 +69,7 @@ export async function startProjector(config: ProjectorConfig, options: Projector
   const relay = startOutboxRelay({
     pool, shards, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry, history,
     limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
+    confirmTimeoutMs: config.OUTBOX_CONFIRM_TIMEOUT_MS, refusalsBeforeParking: config.OUTBOX_REFUSALS_BEFORE_PARKING,
   });
   const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
   follower = followLog({

@@ -11,6 +11,18 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+const closeTimeoutMs = 2000;
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+/** amqplib keeps its socket as `connection.stream`, untyped; ending it fails every pending operation. */
+function destroySocket(model: amqp.ChannelModel): void {
+  const stream = (model.connection as unknown as { stream?: { destroy(): void } }).stream;
+  stream?.destroy();
+}
+
 /**
  * A confirm channel on a fresh connection to one node of `nodes` (the first that answers,
  * after the one last lost when `after`), with the durable fanout exchange declared.
@@ -41,7 +53,9 @@ async function openOn(url: string, exchange: string, logger: Logger): Promise<Br
       node: nodeLabel(url),
       closed,
       async close() {
-        await connection.close().catch(() => undefined);
+        // A line that swallows what the broker sends would leave close() waiting for its CloseOk forever.
+        const gone = await Promise.race([connection.close().then(() => true, () => true), delay(closeTimeoutMs, false)]);
+        if (!gone) destroySocket(connection);
         markClosed();
       },
     };

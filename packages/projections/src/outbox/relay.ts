@@ -24,6 +24,10 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Per-user history for resuming clients, written before each batch is published; a failed write fails the pass. */
   readonly history?: HistoryWriter;
+  /** Longest wait for a batch's confirms: past it the relay drops the connection, and its lock, and starts over (default 15 s). */
+  readonly confirmTimeoutMs?: number;
+  /** A row RabbitMQ refuses (basic.nack) this many times in a row is parked in outbox_parked (default 3). */
+  readonly refusalsBeforeParking?: number;
 }
 
 export interface OutboxRelay {
@@ -38,6 +42,8 @@ export interface OutboxRelay {
 
 const backoff = { firstMs: 100, maxMs: 5000 };
 export const defaultBatchLimits: BatchLimits = { rows: 1000, recipients: 100_000, recipientsPerMessage: 10_000 };
+export const defaultConfirmTimeoutMs = 15_000;
+export const defaultRefusalsBeforeParking = 3;
 /** How often a standby relay tries for the relay lock. */
 const standbyMs = 1000;
 
@@ -64,7 +70,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const metrics = relayMetrics(options.registry);
   const stopping = new AbortController();
   const lock = relayLockHolder(pool, logger);
-  const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history };
+  const pass = {
+    limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history,
+    confirmTimeoutMs: options.confirmTimeoutMs ?? defaultConfirmTimeoutMs, parkAfter: options.refusalsBeforeParking ?? defaultRefusalsBeforeParking,
+  };
   const lanes = shards.length > 1 ? shardLanes(createHashRing(shards.map((s) => s.name))) : [undefined];
   const runs = shards.map((shard, index) => startLane(shard, lanes[index]));
 
@@ -75,6 +84,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const sleeper = wakeableSleep(stopping.signal);
     let broker: Broker | undefined;
     let lost = false;
+    // Refusals (basic.nack) of each row on this shard so far.
+    const refusals = new Map<string, number>();
 
     async function connect(): Promise<Broker> {
       let wait = backoff.firstMs;
@@ -112,9 +123,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             await sleeper.sleep(standbyMs);
             continue;
           }
-          const { relayed, last } = await relayPass(held.session, broker, options.exchange, { ...pass, lane, onSession: held.queue }, cursor, (batch) => {
+          const { relayed, last } = await relayPass(held.session, broker, options.exchange, { ...pass, refusals, lane, onSession: held.queue }, cursor, (batch) => {
             metrics.published.inc(batch.rows);
             metrics.messages.inc(batch.messages);
+            metrics.refused.inc(batch.refused + batch.parked.length);
+            metrics.parked.inc(batch.parked.length);
+            for (const { eventId, rowId } of batch.parked) {
+              log.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
+            }
           });
           failures = 0;
           if (relayed > 0) cursor = last;
@@ -125,7 +141,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           // Closing the connection fails every pending confirm of the abandoned pass.
           await broker?.close();
           broker = undefined;
-          await lock.checkAfterFailure();
+          // One shard: the lock goes too, so a standby relay may take over (a line that swallows confirms, say).
+          // Several: only when the session failed, so one shard's trouble does not stop the others.
+          await lock.checkAfterFailure({ release: shards.length === 1 });
           if (stopping.signal.aborted) break;
           failures += 1;
           metrics.failures.inc();
@@ -197,9 +215,10 @@ function relayLockHolder(pool: pg.Pool, logger: Logger) {
      * After a failed pass: if the session itself failed, it is ended (and with it the lock),
      * and taken again by the next pass; a lane whose broker failed leaves it to the others.
      */
-    async checkAfterFailure() {
+    async checkAfterFailure({ release = false }: { release?: boolean } = {}) {
       const current = held;
       if (!current) return;
+      if (release) current.broken = true;
       if (!current.broken) await current.queue(() => current.session.query('SELECT 1')).catch(() => (current.broken = true));
       if (current.broken && held === current) this.release();
     },
@@ -246,7 +265,9 @@ function relayMetrics(registry: Registry | undefined) {
   return {
     published: new Counter({ name: 'herald_outbox_published_total', help: 'Outbox rows (posts) published and confirmed by RabbitMQ', registers }),
     messages: new Counter({ name: 'herald_outbox_messages_total', help: 'Messages published and confirmed (a post with very many recipients is split into several)', registers }),
-    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, nack, database error); their unconfirmed rows are published again', registers }),
+    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, confirms timed out, database error); their unconfirmed rows are published again', registers }),
+    refused: new Counter({ name: 'herald_outbox_refused_total', help: 'Outbox rows RabbitMQ refused (basic.nack); retried, and parked after OUTBOX_REFUSALS_BEFORE_PARKING refusals in a row', registers }),
+    parked: new Counter({ name: 'herald_outbox_parked_total', help: 'Outbox rows moved to outbox_parked after repeated refusals; they are not delivered until sent again (docs/operations.md)', registers }),
     connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a connection to a node of the shard (0: its part of each post waits in the outbox)', labelNames: ['shard'] as const, registers }),
   };
 }

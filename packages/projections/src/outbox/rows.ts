@@ -100,12 +100,25 @@ export async function historyBound(session: pg.ClientBase): Promise<string> {
   return checkpoint || startOfHistory;
 }
 
-/** Deletes exactly the batch's rows: a range covers only ids the batch read, never a row committed since. */
-export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges): Promise<void> {
+/**
+ * Deletes exactly the batch's rows but those in `kept`: a range covers only ids the batch
+ * read, never a row committed since.
+ */
+export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges, kept: readonly string[] = []): Promise<void> {
   await session.query(
     `DELETE FROM ${liveSchema}.outbox o USING unnest($1::bigint[], $2::bigint[]) AS r (low, high)
-     WHERE o.id BETWEEN r.low AND r.high`,
-    [ranges.low, ranges.high],
+     WHERE o.id BETWEEN r.low AND r.high AND o.id <> ALL($3::bigint[])`,
+    [ranges.low, ranges.high, kept],
+  );
+}
+
+/** Moves rows the broker keeps refusing out of the outbox, with why, so the rows behind them flow (see docs/operations.md). */
+export async function parkOutbox(session: pg.ClientBase, ids: readonly string[], reason: string): Promise<void> {
+  await session.query(
+    `WITH moved AS (DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[]) RETURNING *)
+     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, payload, recipients, reason)
+     SELECT id, event_id, position, payload, recipients, $2 FROM moved`,
+    [ids, reason],
   );
 }
 
