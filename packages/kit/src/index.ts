@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
+export { ConfigError, loadConfig, loadConfigOrExit, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
 export type { Setting, Reading } from './config.js';
 export { brokerShards, defaultShardName, rabbitmqSettings, shardChecks } from './brokers.js';
 export { clusterNodes, connectToANode, nodeLabel } from './nodes.js';

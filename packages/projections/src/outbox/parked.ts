@@ -9,6 +9,7 @@ export const outboxParkedDdl = `
     id bigint PRIMARY KEY,
     event_id text NOT NULL,
     position text NOT NULL,
+    kind text NOT NULL,
     payload jsonb NOT NULL,
     recipients uuid[] NOT NULL,
     reason text NOT NULL,

@@ -23,7 +23,10 @@ export interface OutboxMessage {
   readonly body: string;
   /** The post's log position: the cursor its readers resume from. */
   readonly cursor: string;
-  /** What a reader's socket is sent (the AsyncAPI Post message and its cursor), as JSON. */
+  /**
+   * What a reader's socket is sent, as JSON: a new post as the AsyncAPI Post message and
+   * its cursor; an edit or a delete with its `type` too (contracts' pushedFrame, built here).
+   */
   readonly frame: string;
   /** This message's recipients, as a JSON array of user ids. */
   readonly recipients: string;
@@ -60,14 +63,15 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
   const { rows } = await session.query<[string, string, string, string, string, string, string]>({
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
-             SELECT o.id, o.event_id, o.position, o.payload, o.recipients, cardinality(o.recipients) AS n,
+             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, cardinality(o.recipients) AS n,
                     sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
              FROM ${liveSchema}.outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2)
            SELECT b.id::text, b.event_id || ':' || part,
                   (SELECT count(*) FROM batch)::text,
-                  json_build_object('eventId', b.event_id, 'position', b.position, 'payload', b.payload,
+                  json_build_object('eventId', b.event_id, 'position', b.position, 'kind', b.kind, 'payload', b.payload,
                     'recipients', r.ids, 'part', part, 'parts', k.parts)::text,
-                  b.position, (b.payload || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
+                  b.position, (CASE WHEN b.kind = 'post.created' THEN b.payload ELSE jsonb_build_object('type', b.kind) || b.payload END
+                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
            FROM batch b
            CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
            CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
@@ -116,8 +120,8 @@ export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges, kep
 export async function parkOutbox(session: pg.ClientBase, ids: readonly string[], reason: string): Promise<void> {
   await session.query(
     `WITH moved AS (DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[]) RETURNING *)
-     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, payload, recipients, reason)
-     SELECT id, event_id, position, payload, recipients, $2 FROM moved`,
+     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, kind, payload, recipients, reason)
+     SELECT id, event_id, position, kind, payload, recipients, $2 FROM moved`,
     [ids, reason],
   );
 }
