@@ -5,15 +5,15 @@
 // happens, they are torn down at the end (and a run killed before that is cleaned up by
 // the next one).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { brokerShards, loadConfig, rabbitmqSettings } from '../packages/kit/src/index.js';
-import { eventually } from '../packages/kit/src/testing.js';
+import { downLeftoverNodes, eventually, freeNodePorts } from '../packages/kit/src/testing.js';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'rabbitmq-nodes.sh');
 const folderPrefix = 'herald-rabbitmq-nodes-';
@@ -32,44 +32,9 @@ function nodesScript(env: Record<string, string>, ...args: string[]): Run {
   return { status: run.status, output: `${run.stdout}${run.stderr}`, summary: lines[lines.length - 1] ?? '', stdout: run.stdout };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Stops the nodes of a folder, and removes the folder once they are down (`down` keeps one it did not set up). */
 function downAndRemove(dir: string): void {
   if (nodesScript({ RABBITMQ_NODES_DIR: dir }, 'down').status === 0) rmSync(dir, { recursive: true, force: true });
-}
-
-/** Nodes of test runs that were killed before their teardown: their folders name their pid. */
-function downLeftovers(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const pid = Number(new RegExp(`^${folderPrefix}(\\d+)-`).exec(name)?.[1]);
-    if (pid > 0 && !isAlive(pid)) downAndRemove(join(tmpdir(), name));
-  }
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A first AMQP port whose three nodes' AMQP, management (+10000) and distribution (+20000) ports are free. */
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 5700 + Math.floor(Math.random() * 290);
-    const ports = [0, 1, 2].flatMap((i) => [base + i, base + i + 10_000, base + i + 20_000]);
-    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free range of ports for three RabbitMQ nodes');
 }
 
 /** Resolves true when the port answers the AMQP 0-9-1 header with Connection.Start, false when refused. */
@@ -117,7 +82,7 @@ function nodeSet(label: string) {
     amqp: (i: number) => base + i - 1,
     management: (i: number) => base + i - 1 + 10_000,
     async choosePorts() {
-      base = await freePortBase();
+      base = await freeNodePorts(nodeCount);
     },
     run: (...args: string[]) => nodesScript(env(), ...args),
     clusterStatus(i: number): ClusterStatus {
@@ -164,7 +129,7 @@ const cluster = suite('rabbitmq-nodes.sh: three nodes as one cluster');
 const c = nodeSet('cluster');
 
 cluster.before(async () => {
-  downLeftovers();
+  await downLeftoverNodes();
   await c.choosePorts();
 });
 cluster.after(() => c.tearDown());

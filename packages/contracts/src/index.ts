@@ -16,4 +16,4 @@ export { pushedPostSchema, pushedChangeSchema, pushedFrame, isPostFrame, resumeF
 export type { SessionRevocation } from './sessions.js';
 export { sessionRevocationSchema, sessionRevocationChannel } from './sessions.js';
 export type { HashRing } from './ring.js';
-export { createHashRing, defaultVirtualNodes, groupByShard, ringPoint, ringShares, shardOf } from './ring.js';
+export { createHashRing, defaultVirtualNodes, groupByShard, ringLayout, ringPoint, ringShares, shardOf } from './ring.js';

@@ -108,3 +108,12 @@ function compare(a: string, b: string): number {
 function unreachable(): never {
   throw new Error('hash ring: a point without an owner');
 }
+
+/**
+ * A short name for the ring's layout: equal for two rings that place every user alike
+ * (the same shard names, in any order, and the same virtual node count), else almost
+ * surely different. What was relayed under one layout says nothing about another.
+ */
+export function ringLayout(ring: HashRing): string {
+  return ringPoint(`${[...ring.shards].sort().join('\n')}\n#${String(ring.virtualNodes)}`).slice(0, 8);
+}

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { brokerShards, rabbitmqSettings } from './brokers.js';
+import { brokerShards, rabbitmqSettings, shardChecks } from './brokers.js';
+import { createOps } from './ops.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const a = 'amqp://guest:guest@127.0.0.1:5681';
@@ -71,6 +72,28 @@ test('every bad broker setting is named in the one message', () => {
 
 test('RABBITMQ_URLS and RABBITMQ_SHARDS together are refused: which was meant cannot be told', () => {
   assert.match(errorOf({ RABBITMQ_URLS: a, RABBITMQ_SHARDS: b }), 'RABBITMQ_URLS and RABBITMQ_SHARDS are both set');
+});
+
+test('readiness with one shard: not ready while it is down', async () => {
+  let up = false;
+  const ops = createOps('test', shardChecks(['shard-1'], () => up));
+  assert.equal(await ops.readiness(), { ready: false, degraded: false, checks: { rabbitmq: 'not connected' } });
+  up = true;
+  assert.equal(await ops.readiness(), { ready: true, degraded: false, checks: { rabbitmq: 'ok' } });
+});
+
+test('readiness with several shards: one down leaves the process ready but degraded, naming it; all down is not ready', async () => {
+  const up = new Set(['a', 'c']);
+  const ops = createOps('test', shardChecks(['a', 'b', 'c'], (name) => up.has(name)));
+  const degraded = await ops.readiness();
+  assert.is(degraded.ready, true);
+  assert.is(degraded.degraded, true);
+  assert.is(degraded.checks['rabbitmq b'], 'not connected: its users get no live posts until it is back');
+  assert.is(degraded.checks['rabbitmq a'], 'ok');
+  up.clear();
+  const down = await ops.readiness();
+  assert.is(down.ready, false);
+  assert.is(down.checks.rabbitmq, 'no shard connected');
 });
 
 test.run();

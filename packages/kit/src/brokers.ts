@@ -1,4 +1,5 @@
 import { ConfigError, optional, structured, url, type Reading } from './config.js';
+import type { ReadinessCheck } from './ops.js';
 
 /**
  * The RabbitMQ brokers Herald talks to, in the two stages of docs/scaling.md: one shard
@@ -79,4 +80,23 @@ export function brokerShards(config: BrokerSettings): readonly BrokerShard[] {
   }
   if (config.RABBITMQ_SHARDS) return config.RABBITMQ_SHARDS;
   return [{ name: defaultShardName(1), urls: config.RABBITMQ_URLS ?? [config.RABBITMQ_URL] }];
+}
+
+/**
+ * Readiness checks for a process that talks to every shard: `rabbitmq` fails only when
+ * no shard answers (the process can do none of its work); with several shards, each has
+ * its own check, `rabbitmq <name>`, that names it when it is down but leaves the process
+ * ready (degraded): the other shards' users are still served.
+ */
+export function shardChecks(names: readonly string[], connected: (name: string) => boolean): ReadinessCheck[] {
+  const any: ReadinessCheck = {
+    name: 'rabbitmq',
+    check: async () => { if (!names.some(connected)) throw new Error(names.length === 1 ? 'not connected' : 'no shard connected'); },
+  };
+  if (names.length === 1) return [any];
+  return [any, ...names.map((name): ReadinessCheck => ({
+    name: `rabbitmq ${name}`,
+    check: async () => { if (!connected(name)) throw new Error('not connected: its users get no live posts until it is back'); },
+    degradesOnly: true,
+  }))];
 }

@@ -1,6 +1,8 @@
 export { ConfigError, loadConfig, loadConfigOrExit, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
 export type { Setting, Reading } from './config.js';
-export { brokerShards, defaultShardName, rabbitmqSettings } from './brokers.js';
+export { brokerShards, defaultShardName, rabbitmqSettings, shardChecks } from './brokers.js';
+export { clusterNodes, connectToANode, nodeLabel } from './nodes.js';
+export type { ClusterNodes } from './nodes.js';
 export type { BrokerShard, BrokerSettings } from './brokers.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -5,6 +5,11 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 export interface ReadinessCheck {
   readonly name: string;
   readonly check: () => Promise<void>;
+  /**
+   * Reported, but the process stays ready while it fails: it can still do part of its
+   * work (one shard of several is down: docs/scaling.md). /readyz then says `degraded`.
+   */
+  readonly degradesOnly?: boolean;
 }
 
 export interface Ops {
@@ -12,7 +17,7 @@ export interface Ops {
   /** Answers /healthz, /readyz and /metrics; returns false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Runs every readiness check, each bounded by a timeout. */
-  readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  readiness(): Promise<{ ready: boolean; degraded: boolean; checks: Record<string, string> }>;
 }
 
 const checkTimeoutMs = 2000;
@@ -42,8 +47,12 @@ export function createOps(service: string, checks: readonly ReadinessCheck[]): O
   collectDefaultMetrics({ register: registry });
 
   async function readiness() {
-    const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
-    return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
+    const results = await Promise.all(checks.map(async (c) => [c, await runCheck(c)] as const));
+    return {
+      ready: results.every(([c, r]) => r === 'ok' || c.degradesOnly === true),
+      degraded: results.some(([c, r]) => r !== 'ok' && c.degradesOnly === true),
+      checks: Object.fromEntries(results.map(([c, r]) => [c.name, r])),
+    };
   }
 
   function json(res: ServerResponse, status: number, body: unknown): void {
@@ -60,7 +69,8 @@ export function createOps(service: string, checks: readonly ReadinessCheck[]): O
         return true;
       case '/readyz': {
         const result = await readiness();
-        json(res, result.ready ? 200 : 503, { status: result.ready ? 'ready' : 'not ready', service, checks: result.checks });
+        const status = !result.ready ? 'not ready' : result.degraded ? 'degraded' : 'ready';
+        json(res, result.ready ? 200 : 503, { status, service, checks: result.checks });
         return true;
       }
       case '/metrics':

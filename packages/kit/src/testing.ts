@@ -140,3 +140,5 @@ export function skipBecause(test: SkippableTest, name: string, reason: string): 
   test.skip(name, () => undefined);
 }
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startRabbitNodes, freeNodePorts, downLeftoverNodes } from './rabbitmq-nodes.js';
+export type { RabbitNodes } from './rabbitmq-nodes.js';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchFigure } from '@herald/kit/bench';
 import { http, postSteadily, ProbeLedger, quantileBetween, scrapeHistogram, startBenchSystem, type BenchSystem, type DeliveryFigures, type GeneratorOutcome, type User } from './system.js';
 
-const friendsPerPoster = 50;
+export const friendsPerPoster = 50;
 const p99TargetMs = 100;
 
 function sizeOf(full: boolean) {
@@ -101,7 +101,7 @@ function passesAt({ outcome, figures }: Run, rate: number): boolean {
 }
 
 /** Readers, each with one socket open, and posters each befriending 50 of them in turn. */
-async function populate(system: BenchSystem, clients: number, posterCount: number): Promise<{ readers: User[]; posters: User[] }> {
+export async function populate(system: BenchSystem, clients: number, posterCount: number): Promise<{ readers: User[]; posters: User[] }> {
   const readers = await system.users('register readers', clients, 0);
   const posters = await system.users('register posters', posterCount, clients);
   await system.befriend('friendships', posters.flatMap((poster, i) =>

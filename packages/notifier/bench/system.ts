@@ -49,6 +49,13 @@ export interface SystemOptions {
   readonly services?: { readonly postgresAdminUrl: string; readonly redisUrl: string; readonly rabbitmqUrl: string };
   /** The broker as the projector's outbox relay reaches it, when not as the notifiers do (through a proxy, say). */
   readonly relayRabbitmqUrl?: string;
+  /** Extra settings per process, e.g. the brokers (RABBITMQ_URLS, RABBITMQ_SHARDS) of the scale-out benchmark. */
+  readonly env?: BenchEnv;
+}
+
+export interface BenchEnv {
+  readonly projector?: Record<string, string>;
+  readonly notifier?: Record<string, string>;
 }
 
 export async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
@@ -107,9 +114,9 @@ export async function startBenchSystem(label: string, sockets: number, options: 
     };
     await join('command-api', () => spawnReady('command-api', commandApiMain, apiEnv, readyWithinMs));
     const apiUrl = `http://127.0.0.1:${httpPort}`;
-    const projectorEnv = { ...shared, DATABASE_URL: database.url, ...(options.relayRabbitmqUrl ? { RABBITMQ_URL: options.relayRabbitmqUrl } : {}) };
+    const projectorEnv = { ...shared, DATABASE_URL: database.url, ...(options.relayRabbitmqUrl ? { RABBITMQ_URL: options.relayRabbitmqUrl } : {}), ...options.env?.projector };
     const projector = await join('projector', () => spawnProjector(projectorEnv, readyWithinMs));
-    const notifierEnv = { ...shared, AUTH_GRPC_ADDRESS: `127.0.0.1:${String(grpcPort)}`, AUTH_FAILURES_PER_CLIENT: '1000000' };
+    const notifierEnv = { ...shared, AUTH_GRPC_ADDRESS: `127.0.0.1:${String(grpcPort)}`, AUTH_FAILURES_PER_CLIENT: '1000000', ...options.env?.notifier };
     const addNotifier = async () => {
       const port = String(await restartablePort());
       return join('notifier', () => spawnNotifier({ ...notifierEnv, NOTIFIER_PORT: port }, readyWithinMs));
@@ -286,6 +293,12 @@ export class ProbeLedger {
       else this.#latencies.set(seq, [latency]);
     }
     for (const [seq, n] of report.duplicated) this.#duplicated.set(seq, (this.#duplicated.get(seq) ?? 0) + n);
+  }
+
+  /** The soonest arrival of probe `seq` at any socket, as ms after it was due; undefined before one arrived. */
+  firstArrivalMs(seq: number): number | undefined {
+    const latencies = this.#latencies.get(seq);
+    return latencies && latencies.length > 0 ? Math.min(...latencies) : undefined;
   }
 
   /**

@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import type { Bindings } from './bindings.js';
-import { everyPostKey } from './bus.js';
 import type { CatchUp } from './catch-up.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { HistoryReader } from './history.js';
 import type { Hub } from './hub.js';
 import type { SessionSockets, SocketSession } from './session-sockets.js';
+import type { Shards } from './shards.js';
 import type { Transport, Peer } from './transport.js';
 
 /** How long the process's first socket waits for the queue's binding before it is let in anyway. */
@@ -15,12 +14,11 @@ const bindWaitMs = 5_000;
 
 export interface AdmissionOptions {
   readonly hub: Hub<Peer>;
-  readonly bindings: Bindings;
+  readonly shards: Shards;
   readonly transport: Transport;
   readonly wss: WebSocketServer;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
-  readonly lastSeen: () => string | undefined;
   readonly sessions: SessionSockets;
   readonly isStopping: () => boolean;
 }
@@ -52,7 +50,7 @@ export function feedRequestOf(req: IncomingMessage, url: URL): FeedRequest | Ref
  * `since` first gets what it missed (see CatchUp), its live posts held from the moment it
  * joins the hub. Returns the refusal to answer instead, if any.
  */
-export function createAdmission({ hub, bindings, transport, wss, catchUp, history, lastSeen, sessions, isStopping }: AdmissionOptions) {
+export function createAdmission({ hub, shards, transport, wss, catchUp, history, sessions, isStopping }: AdmissionOptions) {
   return async function admit(session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, { since, changes }: FeedRequest): Promise<Refusal | undefined> {
     const { userId } = session;
     const peer: Peer = { userId, changes, socket: undefined, alive: true, closeTimer: undefined, cursor: undefined, pending: undefined };
@@ -67,9 +65,9 @@ export function createAdmission({ hub, bindings, transport, wss, catchUp, histor
     });
     if (admitted) {
       if (since !== undefined) void catchUp.run(peer, { since, tell: true, after: open });
-      await bindings.whenBound(everyPostKey, bindWaitMs);
-      // Without `since`, the live stream starts here: what this process has taken from the bus is before it.
-      if (since === undefined) peer.cursor = lastSeen() ?? await history.newest(userId);
+      await shards.whenBound(userId, bindWaitMs);
+      // Without `since`, the live stream starts here: what this process has taken from the user's shard is before it.
+      if (since === undefined) peer.cursor = shards.lastSeen(userId) ?? await history.newest(userId);
     }
     if (socket.destroyed) return undefined;
     if (isStopping()) {

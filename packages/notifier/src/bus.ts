@@ -1,13 +1,14 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { postNotificationSchema, postsExchangeType, type PostNotification } from '@herald/contracts';
-import type { Logger } from '@herald/kit';
+import { clusterNodes, connectToANode, nodeLabel, type ClusterNodes, type Logger } from '@herald/kit';
 import type { BindingTarget } from './bindings.js';
 import type { NotifierMetrics } from './metrics.js';
 import { RecentIds } from './recent-ids.js';
 import { Backoff } from './backoff.js';
 
 export interface BusOptions {
-  readonly url: string;
+  /** The nodes of one broker or cluster: one is used, the next when it is lost. */
+  readonly urls: readonly string[];
   readonly exchange: string;
   readonly prefetch: number;
   readonly reconnectMinMs: number;
@@ -44,12 +45,16 @@ export class BusConsumer implements BindingTarget {
   #reconnectTimer: NodeJS.Timeout | undefined;
   readonly #backoff: Backoff;
   readonly #seen: RecentIds;
+  readonly #nodes: ClusterNodes;
+  /** A connection was had and lost: the next attempt starts at the node after the lost one. */
+  #lost = false;
   #ackUpTo: { channel: Channel; message: ConsumeMessage; count: number } | undefined;
   #ackScheduled = false;
 
   constructor(private readonly options: BusOptions) {
     this.#backoff = new Backoff(options.reconnectMinMs, options.reconnectMaxMs);
     this.#seen = new RecentIds(options.dedupeWindow);
+    this.#nodes = clusterNodes(options.urls);
   }
 
   get generation(): number {
@@ -98,10 +103,12 @@ export class BusConsumer implements BindingTarget {
   }
 
   async #connect(): Promise<boolean> {
-    const { logger, url } = this.options;
+    const { logger } = this.options;
     let model: ChannelModel | undefined;
     try {
-      model = await connect(url, { clientProperties: { connection_name: `herald-notifier pid ${process.pid}` } });
+      const opened = await connectToANode(this.#nodes, (url) => connect(url, { clientProperties: { connection_name: `herald-notifier pid ${process.pid}` } }), { after: this.#lost });
+      model = opened.value;
+      const node = nodeLabel(opened.url);
       model.on('error', (error: unknown) => logger.warn({ err: error }, 'RabbitMQ connection error'));
       const channel = await model.createChannel();
       channel.on('error', (error: unknown) => logger.warn({ err: error }, 'RabbitMQ channel error'));
@@ -114,7 +121,8 @@ export class BusConsumer implements BindingTarget {
       this.#generation += 1;
       await channel.consume(queue, (message) => this.#receive(channel, message), { noAck: false });
       this.#backoff.reset();
-      logger.info({ queue, exchange: this.options.exchange }, 'consuming from RabbitMQ');
+      this.#lost = false;
+      logger.info({ queue, exchange: this.options.exchange, node }, 'consuming from RabbitMQ');
       this.options.onQueueReplaced();
       return true;
     } catch (error) {
@@ -135,6 +143,7 @@ export class BusConsumer implements BindingTarget {
   #onClosed(live: Live): void {
     if (this.#live !== live) return;
     this.#lose();
+    this.#lost = true;
     // A channel can die alone (a failed bind): drop the whole connection and start over.
     live.model.close().catch(() => undefined);
     if (this.#stopping) return;
@@ -179,7 +188,8 @@ export class BusConsumer implements BindingTarget {
       this.options.logger.warn({ messageId: message.properties.messageId }, 'dropping a malformed feed message');
       return;
     }
-    const key = `${notification.eventId}:${String(notification.part)}`;
+    // A shard's part names the ring's layout in its message id: parts of two layouts never pass for each other.
+    const key = message.properties.messageId ?? `${notification.eventId}:${String(notification.part)}`;
     if (this.#seen.has(key)) {
       this.options.metrics.drops.inc({ reason: 'duplicate' });
       return;

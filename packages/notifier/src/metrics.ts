@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export type DropReason = 'duplicate' | 'no_local_socket' | 'send_buffer_full' | 'malformed';
 
 /** The notifier's own figures, registered on the process's ops registry. */
-export function createMetrics(registry: Registry, sizes: { connections(): number; users(): number }) {
+export function createMetrics(registry: Registry, sizes: { connections(): number; users(): number; shards(): ReadonlyArray<{ name: string; connected: boolean }> }) {
   const registers = [registry];
   return {
     connections: new Gauge({ name: 'notifier_connections', help: 'Open websocket connections on this process', registers, collect() { this.set(sizes.connections()); } }),
@@ -17,6 +17,10 @@ export function createMetrics(registry: Registry, sizes: { connections(): number
     closes: new Counter({ name: 'notifier_server_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'] as const, registers }),
     resumes: new Counter({ name: 'notifier_resumes_total', help: 'Catch-ups from the notification history (a client resuming with since, or every socket after a new queue), by outcome', labelNames: ['outcome'] as const, registers }),
     revocations: new Counter({ name: 'notifier_session_revocations_total', help: 'Logouts heard from the command API (Redis pub/sub)', registers }),
+    shardConnected: new Gauge({
+      name: 'notifier_rabbitmq_connected', help: '1 while this process consumes from a node of the shard; 0: the shard is down, its users get no live posts', labelNames: ['shard'] as const, registers,
+      collect() { for (const shard of sizes.shards()) this.set({ shard: shard.name }, shard.connected ? 1 : 0); },
+    }),
     reconnects: new Counter({ name: 'notifier_rabbitmq_reconnects_total', help: 'New RabbitMQ connections after a lost one', registers }),
   };
 }

@@ -1,31 +1,29 @@
 import { WebSocketServer } from 'ws';
-import { createOps, type Logger, type Ops } from '@herald/kit';
+import { brokerShards, createOps, shardChecks, type Logger, type Ops } from '@herald/kit';
 import { pushedFrame, type PostNotification } from '@herald/contracts';
 import { TokenValidator } from './auth.js';
 import { Redis } from 'ioredis';
-import { Bindings } from './bindings.js';
 import { BusConsumer, everyPostKey } from './bus.js';
 import { CatchUp, sendNewer } from './catch-up.js';
 import { HistoryReader } from './history.js';
 import { Hub } from './hub.js';
 import { createMetrics, type NotifierMetrics } from './metrics.js';
 import type { NotifierConfig } from './settings.js';
+import { Shards, type ShardLink } from './shards.js';
 import { Transport, type Peer } from './transport.js';
 
 export interface Rooms {
   readonly ops: Ops;
   readonly metrics: NotifierMetrics;
   readonly hub: Hub<Peer>;
-  readonly bindings: Bindings;
-  readonly bus: BusConsumer;
+  /** The brokers: one consumer per shard, each bound while this process holds users of that shard. */
+  readonly shards: Shards;
   readonly transport: Transport;
   readonly auth: TokenValidator;
   readonly wss: WebSocketServer;
   readonly history: HistoryReader;
   readonly catchUp: CatchUp;
   readonly redis: Redis;
-  /** The newest cursor this process has taken from the bus (every post comes through every bound queue). */
-  lastSeen(): string | undefined;
 }
 
 /** How long catching up after a new queue waits for its binding before reading history anyway. */
@@ -39,39 +37,36 @@ const rebindWaitMs = 10_000;
  * routed while there was no queue still reach them, once. Nothing is started here.
  */
 export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
-  const ops = createOps('notifier', [{ name: 'rabbitmq', check: async () => { if (!bus.connected) throw new Error('not connected'); } }]);
+  const brokers = brokerShards(config);
+  const ops = createOps('notifier', shardChecks(brokers.map((b) => b.name), (name) => shards.connected(name)));
   const hub = new Hub<Peer>(config.MAX_SOCKETS_PER_USER, {
-    first: () => {
-      if (hub.userCount === 1) bindings.want(everyPostKey, true);
-    },
-    last: () => {
-      if (hub.userCount === 0) bindings.want(everyPostKey, false);
-    },
+    first: (userId) => shards.joined(userId),
+    last: (userId) => shards.left(userId),
   });
-  const metrics = createMetrics(ops.registry, { connections: () => hub.peerCount, users: () => hub.userCount });
+  const metrics = createMetrics(ops.registry, {
+    connections: () => hub.peerCount, users: () => hub.userCount, shards: () => shards.all.map((link) => ({ name: link.name, connected: link.bus.connected })),
+  });
   const transport = new Transport(
     { sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES, closeGraceMs: config.CLOSE_GRACE_MS, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS },
     metrics,
   );
-  const bus = new BusConsumer({
-    url: config.RABBITMQ_URL,
+  const shards = new Shards(brokers, (shard, link) => new BusConsumer({
+    urls: shard.urls,
     exchange: config.FEED_EXCHANGE,
     prefetch: config.RABBITMQ_PREFETCH,
     reconnectMinMs: config.RABBITMQ_RECONNECT_MIN_MS,
     reconnectMaxMs: config.RABBITMQ_RECONNECT_MAX_MS,
     dedupeWindow: config.DEDUPE_WINDOW,
-    logger,
+    logger: brokers.length > 1 ? logger.child({ shard: shard.name }) : logger,
     metrics,
-    onNotification: fanOut,
-    onQueueReplaced: recoverAfterNewQueue,
-  });
+    onNotification: (notification) => fanOut(link(), notification),
+    onQueueReplaced: () => recoverAfterNewQueue(link()),
+  }), logger);
   // Fails fast while Redis is away: a resume then gets its control frame instead of hanging.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) });
   redis.on('error', (error: unknown) => logger.debug({ err: error }, 'Redis (notification history) error'));
   const history = new HistoryReader(redis, config.REDIS_KEY_PREFIX);
   const catchUp = new CatchUp(history, transport, metrics, logger);
-  let lastSeen: string | undefined;
-  const bindings = new Bindings(bus, logger);
   const auth = new TokenValidator({
     address: config.AUTH_GRPC_ADDRESS,
     deadlineMs: config.AUTH_DEADLINE_MS,
@@ -88,9 +83,9 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
    * lookups. A socket catching up gets it after its history; one that has it already
    * (a redelivery, or sent from history) does not get it again.
    */
-  function fanOut(notification: PostNotification): void {
+  function fanOut(link: ShardLink, notification: PostNotification): void {
     const { position, recipients } = notification;
-    if (lastSeen === undefined || position > lastSeen) lastSeen = position;
+    if (link.lastSeen === undefined || position > link.lastSeen) link.lastSeen = position;
     const forAll = notification.kind === 'post.created';
     let frame: Buffer | undefined;
     let delivered = 0;
@@ -108,12 +103,15 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
     else metrics.drops.inc({ reason: 'no_local_socket' });
   }
 
-  /** Every socket holds its live posts from now, and catches up once the new queue is bound. */
-  function recoverAfterNewQueue(): void {
-    const bound = Promise.resolve().then(() => bindings.whenBound(everyPostKey, rebindWaitMs));
-    for (const peer of hub.peers()) if (peer.socket) void catchUp.run(peer, { tell: false, after: bound });
-    bindings.resync();
+  /**
+   * Every socket of the shard's users holds its live posts from now, and catches up once
+   * the new queue is bound (on another node of the shard, after a failover).
+   */
+  function recoverAfterNewQueue(link: ShardLink): void {
+    const bound = Promise.resolve().then(() => link.bindings.whenBound(everyPostKey, rebindWaitMs));
+    for (const peer of hub.peers()) if (peer.socket && shards.of(peer.userId) === link) void catchUp.run(peer, { tell: false, after: bound });
+    link.bindings.resync();
   }
 
-  return { ops, metrics, hub, bindings, bus, transport, auth, wss, history, catchUp, redis, lastSeen: () => lastSeen };
+  return { ops, metrics, hub, shards, transport, auth, wss, history, catchUp, redis };
 }

@@ -28,7 +28,7 @@ export interface Notifier {
 export async function startNotifier(config: NotifierConfig, { logger = createLogger('notifier', config.LOG_LEVEL) }: { logger?: Logger } = {}): Promise<Notifier> {
   let stopping = false;
   const rooms = createRooms(config, logger);
-  const { bus, auth, metrics, transport, hub } = rooms;
+  const { shards, auth, metrics, transport, hub } = rooms;
   // Sessions end their sockets: logouts heard on Redis, expiries by the clock.
   const sessions = new SessionSockets(transport, auth);
   const admit = createAdmission({ ...rooms, sessions, isStopping: () => stopping });
@@ -36,7 +36,7 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
   const server = createServer(answerPlainRequests(rooms, logger));
   server.on('upgrade', createUpgradeGate({ path: feedPath, auth, failures, trustProxy: config.TRUST_PROXY, isStopping: () => stopping, logger, metrics, admit }));
 
-  await bus.start();
+  await shards.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.NOTIFIER_PORT, config.NOTIFIER_HOST, () => resolve());
@@ -65,8 +65,8 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
     for (const peer of hub.peers()) transport.close(peer, closeCodes.goingAway);
     await until(() => hub.peerCount === 0, config.CLOSE_GRACE_MS + 1_000);
     // Every last socket left the hub, so every user is unwanted: let the unbinds finish.
-    await rooms.bindings.settled();
-    await bus.stop();
+    await shards.settled();
+    await shards.stop();
     rooms.redis.disconnect();
     auth.close();
     server.closeAllConnections();
@@ -74,7 +74,7 @@ export async function startNotifier(config: NotifierConfig, { logger = createLog
     logger.info('notifier stopped');
   }
 
-  return { port, queue: () => bus.queue, stop };
+  return { port, queue: () => shards.all[0]?.bus.queue, stop };
 }
 
 /** /healthz, /readyz, /metrics; 426 for a plain GET of the feed path; 404 for the rest. */

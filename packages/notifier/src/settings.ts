@@ -22,7 +22,7 @@ export const settings = {
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: text('herald:'),
   TRUST_PROXY: boolean(false),
-  // RABBITMQ_URL, and the lists of brokers that `brokerShards` reads (not consumed yet: docs/scaling.md).
+  // RABBITMQ_URL, or the brokers' lists RABBITMQ_URLS (one cluster) or RABBITMQ_SHARDS: see `brokerShards` and docs/scaling.md.
   ...rabbitmqSettings,
   FEED_EXCHANGE: text(postsExchange),
   /** Unacknowledged messages RabbitMQ may push to this process at once. */

@@ -5,6 +5,7 @@ import type { Projection } from './projection.js';
 import { installProjections, migrationOwner } from './install.js';
 import { problemsDdl } from './problems.js';
 import { outboxParkedDdl } from './outbox/parked.js';
+import { outboxRelayedDdl } from './outbox/shards.js';
 import { checkpointsDdl, liveSchema } from './schema.js';
 import { identifier } from './sql.js';
 
@@ -25,6 +26,7 @@ export const readModelMigrations: readonly Migration[] = [
   { id: '000-schema', sql: `CREATE SCHEMA IF NOT EXISTS ${identifier(liveSchema)}; ${inSchema(liveSchema, checkpointsDdl)}` },
   { id: '001-problems', sql: inSchema(liveSchema, problemsDdl) },
   { id: '002-outbox-parked', sql: inSchema(liveSchema, outboxParkedDdl) },
+  { id: '003-outbox-relayed', sql: inSchema(liveSchema, outboxRelayedDdl) },
 ];
 
 /**

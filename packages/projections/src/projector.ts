@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEventStore, type EventStore } from '@herald/eventstore';
-import { createLogger, createOps, createPostgresPool, type Logger } from '@herald/kit';
+import { brokerShards, createLogger, createOps, createPostgresPool, shardChecks, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import { followLog, type Follower } from './live.js';
 import { checkCheckpointsBehindLog, isUnsafeLog } from './log-guard.js';
@@ -50,12 +50,13 @@ export async function startProjector(config: ProjectorConfig, options: Projector
   const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
   await refuseUnsafeLog(pool, store, logger);
 
+  const shards = brokerShards(config);
   // The checks run only when asked, after the relay and follower below exist; the relay's metrics go on this registry.
   let follower: Follower | undefined;
   const ops = createOps('projector', [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'eventstore', check: () => store.ping() },
-    { name: 'rabbitmq', check: async () => { if (!relay.connected()) throw new Error('not connected'); } },
+    ...shardChecks(shards.map((s) => s.name), (name) => relay.shards().some((s) => s.name === name && s.connected)),
     { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'projection', check: async () => { const stuck = follower?.stuck(); if (stuck) throw new Error(describeStuck(stuck)); } },
   ]);
@@ -66,7 +67,7 @@ export async function startProjector(config: ProjectorConfig, options: Projector
     minCount: config.HISTORY_MIN_COUNT, minAgeMs: config.HISTORY_MIN_AGE_SECONDS * 1000, ttlSeconds: config.HISTORY_TTL_SECONDS,
   });
   const relay = startOutboxRelay({
-    pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry, history,
+    pool, shards, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry, history,
     limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
     confirmTimeoutMs: config.OUTBOX_CONFIRM_TIMEOUT_MS, refusalsBeforeParking: config.OUTBOX_REFUSALS_BEFORE_PARKING,
   });

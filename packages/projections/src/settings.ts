@@ -9,7 +9,7 @@ export const settings = {
   PROJECTOR_HOST: host('0.0.0.0'),
   PROJECTOR_PORT: port(8070),
   EVENTSTORE_URL: optional(url(['esdb:', 'esdb+discover:'])),
-  // RABBITMQ_URL, and the lists of brokers that `brokerShards` reads (not consumed yet: docs/scaling.md).
+  // RABBITMQ_URL, or the brokers' lists RABBITMQ_URLS (one cluster) or RABBITMQ_SHARDS: see `brokerShards` and docs/scaling.md.
   ...rabbitmqSettings,
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: text('herald:'),

@@ -1,9 +1,11 @@
-import type { Logger } from '@herald/kit';
+import { connectToANode, nodeLabel, type ClusterNodes, type Logger } from '@herald/kit';
 import { postsExchangeType } from '@herald/contracts';
 import amqp from 'amqplib';
 
 export interface Broker {
   readonly channel: amqp.ConfirmChannel;
+  /** The node connected to (host:port), for logs. */
+  readonly node: string;
   /** Resolves when the connection is gone (broker stopped, network lost, or close()). */
   readonly closed: Promise<void>;
   close(): Promise<void>;
@@ -21,8 +23,16 @@ function destroySocket(model: amqp.ChannelModel): void {
   stream?.destroy();
 }
 
-/** A confirm channel on a fresh connection, with the durable fanout exchange declared. */
-export async function openBroker(url: string, exchange: string, logger: Logger): Promise<Broker> {
+/**
+ * A confirm channel on a fresh connection to one node of `nodes` (the first that answers,
+ * after the one last lost when `after`), with the durable fanout exchange declared.
+ */
+export async function openBroker(nodes: ClusterNodes, exchange: string, logger: Logger, { after = false } = {}): Promise<Broker> {
+  const { value } = await connectToANode(nodes, (url) => openOn(url, exchange, logger), { after });
+  return value;
+}
+
+async function openOn(url: string, exchange: string, logger: Logger): Promise<Broker> {
   const connection = await amqp.connect(url);
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
@@ -40,6 +50,7 @@ export async function openBroker(url: string, exchange: string, logger: Logger):
     await channel.assertExchange(exchange, postsExchangeType, { durable: true });
     return {
       channel,
+      node: nodeLabel(url),
       closed,
       async close() {
         // A line that swallows what the broker sends would leave close() waiting for its CloseOk forever.

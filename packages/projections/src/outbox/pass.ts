@@ -3,6 +3,7 @@ import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { publishBatch, type BatchOutcome } from './publish.js';
 import { deleteOutbox, parkOutbox, readOutbox, type BatchLimits, type OutboxBatch } from './rows.js';
+import { readLane, settleLane, type ShardLane } from './shards.js';
 
 export interface PassOptions {
   readonly limits: BatchLimits;
@@ -12,6 +13,10 @@ export interface PassOptions {
   readonly signal: AbortSignal;
   /** Where each batch is recorded for resuming readers, before it is published. */
   readonly history?: HistoryWriter;
+  /** One shard of several: only its recipients, and rows deleted once every shard relayed them. */
+  readonly lane?: ShardLane;
+  /** The session's one queue, shared by the lanes of every shard (see sessionQueue). */
+  readonly onSession?: SessionQueue;
   /** Longest wait for a batch's confirms before the pass fails. */
   readonly confirmTimeoutMs: number;
   /** Refusals (basic.nack) of each row so far; a row refused `parkAfter` times in a row is parked. */
@@ -42,15 +47,18 @@ export async function relayPass(
   onRelayed: (batch: RelayedBatch) => void,
 ): Promise<{ relayed: number; last: string }> {
   const inFlight = new Set<Promise<void>>();
-  const onSession = sessionQueue();
+  const onSession = options.onSession ?? sessionQueue();
+  const { lane } = options;
+  const read = (from: string) => onSession(() => (lane ? readLane(session, lane, from, options.limits) : readOutbox(session, from, options.limits)));
   let relayed = 0;
   let last = after;
-  let next = onSession(() => readOutbox(session, after, options.limits));
+  let next = read(after);
   for (;;) {
     const batch = await next;
     const full = batch.full && !options.signal.aborted;
-    if (full) next = quiet(onSession(() => readOutbox(session, batch.last, options.limits)));
-    if (batch.messages.length > 0) {
+    if (full) next = quiet(read(batch.last));
+    // A shard's batch may hold rows with no recipient on it: no message, but marked all the same.
+    if (batch.rows > 0) {
       // History first: a post any socket got live is already there for a client resuming.
       await options.history?.write(batch.messages);
       const { confirmed } = await publishBatch(broker, exchange, batch.messages, options.confirmTimeoutMs);
@@ -86,7 +94,8 @@ async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: 
     }
   }
   if (parked.length > 0) await parkOutbox(session, parked.map((p) => p.rowId), `refused by RabbitMQ (basic.nack) ${options.parkAfter} times in a row`);
-  await deleteOutbox(session, batch.ranges, [...refusedRows.keys()]);
+  const kept = [...refusedRows.keys()];
+  await (options.lane ? settleLane(session, options.lane, batch.ranges, kept) : deleteOutbox(session, batch.ranges, kept));
   const messages = batch.messages.filter((m) => !refusedRows.has(m.rowId)).length;
   return { rows: batch.rows - refusedRows.size, messages, refused: refusedRows.size - parked.length, parked };
 }
@@ -96,7 +105,9 @@ async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: 
  * batches in flight overlap in time, and a pg client must not be given a second query
  * while one runs (deprecated in pg 8, an error in pg 9).
  */
-function sessionQueue(): <T>(work: () => Promise<T>) => Promise<T> {
+export type SessionQueue = <T>(work: () => Promise<T>) => Promise<T>;
+
+export function sessionQueue(): SessionQueue {
   let tail: Promise<unknown> = Promise.resolve();
   return (work) => {
     const result = tail.then(work);

@@ -1,18 +1,22 @@
-import type { Logger } from '@herald/kit';
+import { createHashRing } from '@herald/contracts';
+import { clusterNodes, defaultShardName, type BrokerShard, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
-import { relayPass } from './pass.js';
+import { relayPass, sessionQueue, type SessionQueue } from './pass.js';
 import { historyBound, tryRelayLock, type BatchLimits } from './rows.js';
+import { dropStaleMarks, shardLanes, type ShardLane } from './shards.js';
 
 export interface OutboxRelayOptions {
   readonly pool: pg.Pool;
-  readonly rabbitmqUrl: string;
+  /** The brokers (brokerShards of the settings); or, for one broker, its URL. */
+  readonly shards?: readonly BrokerShard[];
+  readonly rabbitmqUrl?: string;
   readonly exchange: string;
   /** Rows (posts) and recipients per batch, and recipients per message. */
   readonly limits?: Partial<BatchLimits>;
-  /** Most batches published and awaiting their confirms at once (default 4). */
+  /** Most batches published and awaiting their confirms at once, per shard (default 4). */
   readonly inFlightBatches?: number;
   readonly logger: Logger;
   readonly registry?: Registry;
@@ -29,7 +33,10 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** Rows were written: publish them now rather than at the next poll. */
   wake(): void;
+  /** Connected to at least one shard. */
   connected(): boolean;
+  /** Each shard's name and whether the relay holds a connection to one of its nodes. */
+  shards(): Array<{ name: string; connected: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -51,146 +58,205 @@ const standbyMs = 1000;
  * batch is deleted when all of its own confirms are in. Any failure drops whatever is
  * in flight and starts again from the lowest row, so every unconfirmed row is
  * published again (a duplicate at worst; consumers dedupe by messageId).
+ *
+ * A shard's nodes are a cluster: a lost node is left for the next one that answers.
+ * With several shards, each is a lane of its own (shards.ts) that publishes its users'
+ * part of each post over its own connection and fails, waits and starts over alone: a
+ * shard that is down holds back only its own users' notifications.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, logger } = options;
+  const shards = options.shards ?? [{ name: defaultShardName(1), urls: [options.rabbitmqUrl ?? 'amqp://guest:guest@127.0.0.1:5672'] }];
   const metrics = relayMetrics(options.registry);
   const stopping = new AbortController();
-  let broker: Broker | undefined;
-  let session: pg.PoolClient | undefined;
-  let wakeUp: () => void = () => undefined;
-  // A wake while a pass runs is kept, so the next sleep returns at once: a row written
-  // then must not wait for the next poll (that was up to 250 ms of every post's latency).
-  let woken = false;
+  const lock = relayLockHolder(pool, logger);
+  const pass = {
+    limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history,
+    confirmTimeoutMs: options.confirmTimeoutMs ?? defaultConfirmTimeoutMs, parkAfter: options.refusalsBeforeParking ?? defaultRefusalsBeforeParking,
+  };
+  const lanes = shards.length > 1 ? shardLanes(createHashRing(shards.map((s) => s.name))) : [undefined];
+  const runs = shards.map((shard, index) => startLane(shard, lanes[index]));
 
-  const sleep = (ms: number, { idle = false } = {}) => new Promise<void>((resolve) => {
-    if (idle && woken) {
-      woken = false;
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      stopping.signal.removeEventListener('abort', done);
-      wakeUp = () => undefined;
-      woken = false;
-      resolve();
-    }
-    wakeUp = done;
-    stopping.signal.addEventListener('abort', done, { once: true });
-  });
+  function startLane(shard: BrokerShard, lane: ShardLane | undefined) {
+    const nodes = clusterNodes(shard.urls);
+    const log = logger.child({ shard: shard.name });
+    const connected = metrics.connected.labels(shard.name);
+    const sleeper = wakeableSleep(stopping.signal);
+    let broker: Broker | undefined;
+    let lost = false;
+    // Refusals (basic.nack) of each row on this shard so far.
+    const refusals = new Map<string, number>();
 
-  async function connect(): Promise<Broker> {
-    let wait = backoff.firstMs;
-    for (;;) {
-      try {
-        const opened = await openBroker(options.rabbitmqUrl, options.exchange, logger);
-        metrics.connected.set(1);
-        logger.info({ exchange: options.exchange }, 'outbox: connected to RabbitMQ');
-        void opened.closed.then(() => {
-          if (broker === opened) broker = undefined;
-          metrics.connected.set(0);
-        });
-        return opened;
-      } catch (error) {
-        if (stopping.signal.aborted) throw error;
-        logger.warn({ err: error, retryInMs: wait }, 'outbox: cannot reach RabbitMQ, retrying');
-        await sleep(wait);
-        wait = Math.min(wait * 2, backoff.maxMs);
+    async function connect(): Promise<Broker> {
+      let wait = backoff.firstMs;
+      for (;;) {
+        try {
+          const opened = await openBroker(nodes, options.exchange, log, { after: lost });
+          connected.set(1);
+          log.info({ exchange: options.exchange, node: opened.node }, 'outbox: connected to RabbitMQ');
+          void opened.closed.then(() => {
+            if (broker === opened) broker = undefined;
+            lost = true;
+            connected.set(0);
+          });
+          return opened;
+        } catch (error) {
+          if (stopping.signal.aborted) throw error;
+          log.warn({ err: error, retryInMs: wait }, 'outbox: cannot reach RabbitMQ, retrying');
+          await sleeper.sleep(wait);
+          wait = Math.min(wait * 2, backoff.maxMs);
+        }
       }
     }
+
+    async function run(): Promise<void> {
+      let failures = 0;
+      // Each pass reads after the last row relayed, so it never wades through the deleted
+      // rows behind it; live batches commit one after another (the live lock), so no row
+      // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
+      let cursor = '0';
+      while (!stopping.signal.aborted) {
+        try {
+          broker ??= await connect();
+          const held = await lock.hold(options.history);
+          if (!held) {
+            await sleeper.sleep(standbyMs);
+            continue;
+          }
+          const { relayed, last } = await relayPass(held.session, broker, options.exchange, { ...pass, refusals, lane, onSession: held.queue }, cursor, (batch) => {
+            metrics.published.inc(batch.rows);
+            metrics.messages.inc(batch.messages);
+            metrics.refused.inc(batch.refused + batch.parked.length);
+            metrics.parked.inc(batch.parked.length);
+            for (const { eventId, rowId } of batch.parked) {
+              log.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
+            }
+          });
+          failures = 0;
+          if (relayed > 0) cursor = last;
+          else if (cursor !== '0') cursor = '0';
+          else await sleeper.sleep(options.pollIntervalMs ?? 250, { idle: true });
+        } catch (error) {
+          cursor = '0';
+          // Closing the connection fails every pending confirm of the abandoned pass.
+          await broker?.close();
+          broker = undefined;
+          // One shard: the lock goes too, so a standby relay may take over (a line that swallows confirms, say).
+          // Several: only when the session failed, so one shard's trouble does not stop the others.
+          await lock.checkAfterFailure({ release: shards.length === 1 });
+          if (stopping.signal.aborted) break;
+          failures += 1;
+          metrics.failures.inc();
+          log.warn({ err: error }, 'outbox: batches not confirmed; their rows stay and will be published again');
+          await sleeper.sleep(Math.min(backoff.firstMs * 2 ** failures, backoff.maxMs));
+        }
+      }
+      await broker?.close();
+      broker = undefined;
+      connected.set(0);
+    }
+
+    return { name: shard.name, running: run(), sleeper, connected: () => broker !== undefined };
   }
 
-  /** A session holding the relay lock, or undefined while another relay holds it. */
-  async function takeLock(): Promise<pg.PoolClient | undefined> {
+  return {
+    wake: () => {
+      for (const run of runs) run.sleeper.wake();
+    },
+    connected: () => runs.some((run) => run.connected()),
+    shards: () => runs.map((run) => ({ name: run.name, connected: run.connected() })),
+    async stop() {
+      stopping.abort();
+      await Promise.all(runs.map((run) => run.running));
+      lock.release();
+    },
+  };
+}
+
+/**
+ * The session that holds the relay lock, shared by the lanes of every shard, with its
+ * one query queue. Once per session: where history must start, and stale marks cleared.
+ */
+function relayLockHolder(pool: pg.Pool, logger: Logger) {
+  let held: { session: pg.PoolClient; queue: SessionQueue; broken: boolean } | undefined;
+  let taking: Promise<typeof held> | undefined;
+
+  async function take(history: HistoryWriter | undefined): Promise<typeof held> {
     const client = await pool.connect();
     try {
-      if (await tryRelayLock(client)) {
-        // Held, not pooled: its errors would otherwise crash the process. The next query fails and the pass starts over.
-        client.on('error', (error) => logger.warn({ err: error }, 'outbox: relay session lost'));
-        return client;
+      if (!(await tryRelayLock(client))) {
+        client.release();
+        return undefined;
       }
-      client.release();
-      return undefined;
+      const taken = { session: client, queue: sessionQueue(), broken: false };
+      // Held, not pooled: its errors would otherwise crash the process. The next query fails and the pass starts over.
+      client.on('error', (error) => {
+        taken.broken = true;
+        logger.warn({ err: error }, 'outbox: relay session lost');
+      });
+      await dropStaleMarks(client);
+      if (history) await history.begin(await historyBound(client));
+      return taken;
     } catch (error) {
       client.release(true);
       throw error;
     }
   }
 
-  /** Closing both fails every pending confirm and delete of the abandoned passes. */
-  async function disconnect(): Promise<void> {
-    session?.release(true); // ends the session, and with it the relay lock
-    session = undefined;
-    await broker?.close();
-    broker = undefined;
-  }
-
-  async function run(): Promise<void> {
-    let failures = 0;
-    // Each pass reads after the last row relayed, so it never wades through the deleted
-    // rows behind it; live batches commit one after another (the live lock), so no row
-    // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
-    let cursor = '0';
-    // Once per session that holds the relay lock: where the history must start, should Redis hold none yet.
-    let historyBegun = false;
-    const pass = {
-      limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history,
-      confirmTimeoutMs: options.confirmTimeoutMs ?? defaultConfirmTimeoutMs,
-      refusals: new Map<string, number>(), parkAfter: options.refusalsBeforeParking ?? defaultRefusalsBeforeParking,
-    };
-    while (!stopping.signal.aborted) {
-      try {
-        broker ??= await connect();
-        session ??= await takeLock();
-        if (!session) {
-          await sleep(standbyMs);
-          continue;
-        }
-        if (options.history && !historyBegun) {
-          await options.history.begin(await historyBound(session));
-          historyBegun = true;
-        }
-        const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (batch) => {
-          metrics.published.inc(batch.rows);
-          metrics.messages.inc(batch.messages);
-          metrics.refused.inc(batch.refused + batch.parked.length);
-          metrics.parked.inc(batch.parked.length);
-          for (const { eventId, rowId } of batch.parked) {
-            logger.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
-          }
-        });
-        failures = 0;
-        if (relayed > 0) cursor = last;
-        else if (cursor !== '0') cursor = '0';
-        else await sleep(options.pollIntervalMs ?? 250, { idle: true });
-      } catch (error) {
-        cursor = '0';
-        historyBegun = false;
-        await disconnect();
-        if (stopping.signal.aborted) break;
-        failures += 1;
-        metrics.failures.inc();
-        logger.warn({ err: error }, 'outbox: batches not confirmed; their rows stay and will be published again');
-        await sleep(Math.min(backoff.firstMs * 2 ** failures, backoff.maxMs));
-      }
-    }
-  }
-
-  const running = run();
   return {
-    wake: () => {
+    /** The lock's session, taken if no lane holds it yet; undefined while another relay holds it. */
+    async hold(history: HistoryWriter | undefined) {
+      if (held && !held.broken) return held;
+      taking ??= take(history).finally(() => (taking = undefined));
+      held = await taking;
+      return held;
+    },
+    /**
+     * After a failed pass: if the session itself failed, it is ended (and with it the lock),
+     * and taken again by the next pass; a lane whose broker failed leaves it to the others.
+     */
+    async checkAfterFailure({ release = false }: { release?: boolean } = {}) {
+      const current = held;
+      if (!current) return;
+      if (release) current.broken = true;
+      if (!current.broken) await current.queue(() => current.session.query('SELECT 1')).catch(() => (current.broken = true));
+      if (current.broken && held === current) this.release();
+    },
+    release() {
+      held?.session.release(true); // ends the session, and with it the relay lock
+      held = undefined;
+    },
+  };
+}
+
+/** A sleep that `wake` or the abort ends early; a wake while awake makes the next idle sleep return at once. */
+function wakeableSleep(signal: AbortSignal) {
+  let wakeUp: () => void = () => undefined;
+  // A wake while a pass runs is kept, so the next sleep returns at once: a row written
+  // then must not wait for the next poll (that was up to 250 ms of every post's latency).
+  let woken = false;
+  return {
+    wake() {
       woken = true;
       wakeUp();
     },
-    connected: () => broker !== undefined,
-    async stop() {
-      stopping.abort();
-      await running;
-      await disconnect();
-      metrics.connected.set(0);
-    },
+    sleep: (ms: number, { idle = false } = {}) => new Promise<void>((resolve) => {
+      if (idle && woken) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wakeUp = () => undefined;
+        woken = false;
+        resolve();
+      }
+      wakeUp = done;
+      signal.addEventListener('abort', done, { once: true });
+    }),
   };
 }
 
@@ -202,6 +268,6 @@ function relayMetrics(registry: Registry | undefined) {
     failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, confirms timed out, database error); their unconfirmed rows are published again', registers }),
     refused: new Counter({ name: 'herald_outbox_refused_total', help: 'Outbox rows RabbitMQ refused (basic.nack); retried, and parked after OUTBOX_REFUSALS_BEFORE_PARKING refusals in a row', registers }),
     parked: new Counter({ name: 'herald_outbox_parked_total', help: 'Outbox rows moved to outbox_parked after repeated refusals; they are not delivered until sent again (docs/operations.md)', registers }),
-    connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a RabbitMQ connection', registers }),
+    connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a connection to a node of the shard (0: its part of each post waits in the outbox)', labelNames: ['shard'] as const, registers }),
   };
 }

@@ -126,7 +126,7 @@ export async function parkOutbox(session: pg.ClientBase, ids: readonly string[],
   );
 }
 
-function consecutive(ids: readonly string[]): IdRanges {
+export function consecutive(ids: readonly string[]): IdRanges {
   const low: string[] = [];
   const high: string[] = [];
   let previous = -2n;
