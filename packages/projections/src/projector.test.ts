@@ -57,7 +57,7 @@ test('a post appended live reaches a RabbitMQ consumer of a friend', async () =>
     const [appended] = await store.readStream(postStream(postId));
     const body = await eventually(() => bodies[0], 'a notification', 15_000);
     assert.equal(body, {
-      eventId: appended?.id, position: created.position, payload: { postId, postText: 'live', author_user_id: author },
+      eventId: appended?.id, position: created.position, kind: 'post.created', payload: { postId, postText: 'live', author_user_id: author },
       recipients: [reader], part: 0, parts: 1,
     });
   } finally {
