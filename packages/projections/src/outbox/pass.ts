@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { publishBatch, type BatchOutcome } from './publish.js';
-import { deleteOutbox, parkOutbox, readOutbox, type BatchLimits, type OutboxBatch } from './rows.js';
+import { deleteOutbox, parkOutbox, parkShardPart, readOutbox, type BatchLimits, type OutboxBatch } from './rows.js';
 import { readLane, settleLane, type ShardLane } from './shards.js';
 
 export interface PassOptions {
@@ -93,11 +93,24 @@ async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: 
       parked.push({ eventId, rowId });
     }
   }
-  if (parked.length > 0) await parkOutbox(session, parked.map((p) => p.rowId), `refused by RabbitMQ (basic.nack) ${options.parkAfter} times in a row`);
-  const kept = [...refusedRows.keys()];
-  await (options.lane ? settleLane(session, options.lane, batch.ranges, kept) : deleteOutbox(session, batch.ranges, kept));
+  const reason = `refused by RabbitMQ (basic.nack) ${options.parkAfter} times in a row`;
+  const parkedIds = new Set(parked.map((p) => p.rowId));
+  // Still being retried: left unrelayed. A parked row is gone from the outbox, or, on a shard, marked relayed there.
+  const kept = [...refusedRows.keys()].filter((rowId) => !parkedIds.has(rowId));
+  if (options.lane) {
+    if (parked.length > 0) await parkShardPart(session, options.lane.shard, parked.map(({ rowId }) => ({ rowId, recipients: recipientsOf(batch, rowId) })), reason);
+    await settleLane(session, options.lane, batch.ranges, kept);
+  } else {
+    if (parked.length > 0) await parkOutbox(session, [...parkedIds], reason);
+    await deleteOutbox(session, batch.ranges, kept);
+  }
   const messages = batch.messages.filter((m) => !refusedRows.has(m.rowId)).length;
   return { rows: batch.rows - refusedRows.size, messages, refused: refusedRows.size - parked.length, parked };
+}
+
+/** A row's recipients over all of its messages in the batch (on a shard: that shard's). */
+function recipientsOf(batch: OutboxBatch, rowId: string): string[] {
+  return batch.messages.filter((m) => m.rowId === rowId).flatMap((m) => JSON.parse(m.recipients) as string[]);
 }
 
 /**

@@ -126,6 +126,23 @@ export async function parkOutbox(session: pg.ClientBase, ids: readonly string[],
   );
 }
 
+/**
+ * Parks one shard's part of rows its broker keeps refusing: a copy of each row with that
+ * shard's recipients only. The row stays for the other shards; the caller marks it
+ * relayed on this one.
+ */
+export async function parkShardPart(
+  session: pg.ClientBase, shard: string, parts: readonly { rowId: string; recipients: readonly string[] }[], reason: string,
+): Promise<void> {
+  await session.query(
+    `INSERT INTO ${liveSchema}.outbox_parked (id, shard, event_id, position, kind, payload, recipients, reason)
+     SELECT o.id, $1, o.event_id, o.position, o.kind, o.payload, ARRAY(SELECT jsonb_array_elements_text(p.recipients)::uuid), $4
+     FROM unnest($2::bigint[], $3::jsonb[]) AS p (id, recipients) JOIN ${liveSchema}.outbox o ON o.id = p.id
+     ON CONFLICT (id, shard) DO NOTHING`,
+    [shard, parts.map((p) => p.rowId), parts.map((p) => JSON.stringify(p.recipients)), reason],
+  );
+}
+
 export function consecutive(ids: readonly string[]): IdRanges {
   const low: string[] = [];
   const high: string[] = [];
