@@ -1,3 +1,5 @@
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { BenchDatabase } from './setup.js';
 import { generate } from './setup.js';
 import { projections } from '../src/projections/list.js';
@@ -11,12 +13,15 @@ export interface ReplayFigures extends Record<string, number> {
   feedRows: number;
   feedRowsPerSec: number;
   baselineRowsPerSec: number;
+  copyBaselineRowsPerSec: number;
 }
 
 /**
- * Rebuilds every replayable read model from a generated log, then inserts the same feed
- * rows with one raw INSERT ... SELECT into a table of the same shape: the ceiling a
- * projection could reach on this machine.
+ * Rebuilds every replayable read model from a generated log, then writes the same feed
+ * rows into fresh tables of the same shape (primary key included) two raw ways: one
+ * INSERT ... SELECT, and COPY from the client (rows streamed out of the rebuilt feed with
+ * COPY TO and into the fresh table with COPY FROM, in the order they are stored): the
+ * ceilings a rebuild could reach on this machine.
  */
 export async function replayBench(db: BenchDatabase, users: number): Promise<ReplayFigures> {
   console.log(`replay: generating a log for ${users} users (about 50 friends and 6 posts each)`);
@@ -40,6 +45,8 @@ export async function replayBench(db: BenchDatabase, users: number): Promise<Rep
   await db.pool.query(`INSERT INTO bench_feed_baseline SELECT * FROM ${liveSchema}.feed`);
   const baselineSeconds = (performance.now() - baselineStarted) / 1000;
   await db.pool.query('DROP TABLE bench_feed_baseline');
+  const copySeconds = await copyBaseline(db);
+  console.log(`replay: baselines: INSERT ... SELECT ${baselineSeconds.toFixed(1)} s, COPY ${copySeconds.toFixed(1)} s`);
   return {
     events: result.events,
     seconds,
@@ -47,5 +54,25 @@ export async function replayBench(db: BenchDatabase, users: number): Promise<Rep
     feedRows,
     feedRowsPerSec: feedRows / seconds,
     baselineRowsPerSec: feedRows / baselineSeconds,
+    copyBaselineRowsPerSec: feedRows / copySeconds,
   };
+}
+
+/** Seconds to COPY the rebuilt feed's rows into a fresh table of its shape, through the client. */
+async function copyBaseline(db: BenchDatabase): Promise<number> {
+  const [reader, writer] = [await db.pool.connect(), await db.pool.connect()];
+  try {
+    await writer.query(`CREATE TABLE bench_feed_copy (LIKE ${liveSchema}.feed INCLUDING ALL)`);
+    const started = performance.now();
+    await pipeline(
+      reader.query(copyTo(`COPY ${liveSchema}.feed TO STDOUT (FORMAT binary)`)),
+      writer.query(copyFrom('COPY bench_feed_copy FROM STDIN (FORMAT binary)')),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await writer.query('DROP TABLE bench_feed_copy');
+    return seconds;
+  } finally {
+    reader.release();
+    writer.release();
+  }
 }
