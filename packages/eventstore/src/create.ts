@@ -10,11 +10,16 @@ export interface EventStoreOptions {
   readonly logger?: Logger;
   /** Largest data + metadata of one event, in bytes of JSON; 1 MiB by default. */
   readonly maxEventBytes?: number;
+  /**
+   * PostgreSQL: events a subscription reads per query (1000 by default). A rebuild sets its
+   * batch size here, or its batches could hold no more than one page.
+   */
+  readonly subscriptionBatchSize?: number;
 }
 
 /** The configured adapter: EventStoreDB when eventstoreUrl is set, PostgreSQL otherwise. */
 export function createEventStore(options: EventStoreOptions): EventStore {
-  const { databaseUrl, eventstoreUrl, logger, maxEventBytes } = options;
+  const { databaseUrl, eventstoreUrl, logger, maxEventBytes, subscriptionBatchSize } = options;
   if (eventstoreUrl) return createEsdbEventStore({ connectionString: eventstoreUrl, logger, maxEventBytes });
-  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes });
+  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes, subscriptionBatchSize });
 }

@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { createEventStore } from '@herald/eventstore';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { BenchDatabase } from './setup.js';
 import { generate } from './setup.js';
@@ -26,17 +27,20 @@ export interface ReplayFigures extends Record<string, number> {
 export async function replayBench(db: BenchDatabase, users: number): Promise<ReplayFigures> {
   console.log(`replay: generating a log for ${users} users (about 50 friends and 6 posts each)`);
   await generate(db.store, { users, friendsPerUser: 50, postsPerUser: 6, concurrency: 32, seed: 7 }, 'replay');
-  const plan = await planRebuild(db.store, { projections, names: [], batchSize: 5000 });
+  // The log read in pages as large as the batches, as `herald rebuild` reads it.
+  const store = createEventStore({ databaseUrl: db.url, subscriptionBatchSize: 5000 });
+  const plan = await planRebuild(store, { projections, names: [], batchSize: 5000 });
   console.log('replay: rebuilding users, friendships, feeds, posts from the start of the log');
   const started = performance.now();
   let lastPrint = started;
-  const result = await rebuild(db.pool, db.store, plan, 5000, (p) => {
+  const result = await rebuild(db.pool, store, plan, 5000, (p) => {
     if (performance.now() - lastPrint > 5000) {
       lastPrint = performance.now();
       console.log(`  replay: ${p.events} events, ${Math.round(p.events / ((lastPrint - started) / 1000))} events/s`);
     }
   });
   const seconds = (performance.now() - started) / 1000;
+  await store.close();
   const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${liveSchema}.feed`);
   const feedRows = rows[0]?.n ?? 0;
   console.log(`replay: ${result.events} events, ${feedRows} feed rows in ${seconds.toFixed(1)} s; baseline insert of the same rows`);
