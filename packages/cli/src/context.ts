@@ -19,11 +19,12 @@ export function configuredProjections(config: HeraldConfig): readonly Projection
   return createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT });
 }
 
-export async function withStores<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+/** `subscriptionBatchSize`: events read per query of the log (a rebuild's batch size); the store's default otherwise. */
+export async function withStores<T>(work: (stores: Stores) => Promise<T>, options: { readonly subscriptionBatchSize?: number } = {}): Promise<T> {
   const config = loadConfig(settings);
   const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 4 });
   pool.on('error', () => undefined);
-  const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL });
+  const store = createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, ...options });
   const storeName = config.EVENTSTORE_URL ? 'EventStoreDB (EVENTSTORE_URL)' : 'PostgreSQL (DATABASE_URL)';
   try {
     return await work({ config, store, pool, storeName });

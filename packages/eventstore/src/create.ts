@@ -12,11 +12,16 @@ export interface EventStoreOptions {
   readonly maxEventBytes?: number;
   /** PostgreSQL connections for appends and reads (10 by default); EventStoreDB multiplexes one. */
   readonly poolSize?: number;
+  /**
+   * PostgreSQL: events a subscription reads per query (1000 by default). A rebuild sets its
+   * batch size here, or its batches could hold no more than one page.
+   */
+  readonly subscriptionBatchSize?: number;
 }
 
 /** The configured adapter: EventStoreDB when eventstoreUrl is set, PostgreSQL otherwise. */
 export function createEventStore(options: EventStoreOptions): EventStore {
-  const { databaseUrl, eventstoreUrl, logger, maxEventBytes, poolSize } = options;
+  const { databaseUrl, eventstoreUrl, logger, maxEventBytes, poolSize, subscriptionBatchSize } = options;
   if (eventstoreUrl) return createEsdbEventStore({ connectionString: eventstoreUrl, logger, maxEventBytes });
-  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes, poolSize });
+  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes, poolSize, subscriptionBatchSize });
 }

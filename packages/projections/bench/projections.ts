@@ -1,6 +1,6 @@
 /**
  * Projections benchmark: rebuild throughput (events and feed rows per second, beside a
- * raw INSERT of the same rows), live projection lag at a steady write rate, outbox
+ * raw COPY and a raw INSERT of the same rows), live projection lag at a steady write rate, outbox
  * relay throughput with publisher confirms (beside a raw confirm-channel publish), and
  * the hybrid feed query (beside the plain stored-feed query).
  *
@@ -66,7 +66,10 @@ if (parts.includes('replay')) {
   results.replay = replay;
   summary.push(
     { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', offered: 'closed loop: a stored log replayed', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
-    { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', offered: 'closed loop: a stored log replayed', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
+    { figure: 'replay.seconds', value: replay.seconds, unit: 's', target: '<= 100 s for 1M events (stretch 60 s)', met: replay.events >= 1_000_000 && replay.seconds <= 100 },
+    { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', offered: 'closed loop: a stored log replayed', baseline: replay.copyBaselineRowsPerSec, target: '>= 0.5 x COPY of the same rows', met: replay.feedRowsPerSec >= 0.5 * replay.copyBaselineRowsPerSec },
+    { figure: 'replay.feedRowsPerSecVsInsert', value: replay.feedRowsPerSec, unit: 'rows/s', offered: 'closed loop: a stored log replayed', baseline: replay.baselineRowsPerSec, target: 'beside one INSERT ... SELECT of the same rows' },
+    { figure: 'replay.feedRows', value: replay.feedRows, unit: 'rows' },
     { figure: 'replay.events', value: replay.events, unit: 'events' },
   );
 }

@@ -68,7 +68,7 @@ function asOneQuery(statements: readonly Statement[]): string {
  * tables filling fast (a rebuild) statistics lag and the planner may pick a scan of a
  * whole table, or JIT-compile a statement that runs in milliseconds, so both are ruled out.
  */
-const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off;
+export const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off;
   SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_seqscan TO off;`;
 
 async function inTransaction(

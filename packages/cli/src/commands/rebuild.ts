@@ -62,6 +62,6 @@ export function rebuildCommand(): Command {
         const seconds = Math.round((Date.now() - started) / 100) / 10;
         if (json) await writeJson({ ...planJson(plan), events: result.events, position: result.position, seconds });
         else await writeLine(`rebuilt ${plan.built.map((p) => p.name).join(', ')}: ${result.events} events in ${seconds.toFixed(1)} s, up to ${result.position ?? '(nothing)'}`);
-      });
+      }, { subscriptionBatchSize: options.batchSize });
     });
 }

@@ -36,6 +36,12 @@ const friendsUpTo = (author: string, bound: string) =>
  * rows leave their friends' feeds: for each friend, one range of the feed's primary key
  * (reader_id, ...) filtered by author. Runs before fan-out and backfill, which skip
  * merged authors.
+ *
+ * The rows go by ctid, found author by author, friend by friend: each step a LATERAL
+ * subquery that OFFSET 0 keeps from being flattened into a join the planner may reorder.
+ * Joined plainly, a planner misled by a friend count it guessed (a table filling fast, as
+ * in a rebuild) scanned the whole feed once per run, for an `entering` that is nearly
+ * always empty: the rebuild grew quadratic in the feed's size.
  */
 export function enterMerged(authors: readonly string[], bounds: MergeBounds): Statement[] {
   return forRows(authors, () => sql(
@@ -46,8 +52,10 @@ export function enterMerged(authors: readonly string[], bounds: MergeBounds): St
          AND ${friendsUpTo('a.author_id', '$2::int + 1')} > $2::int
        ON CONFLICT DO NOTHING
        RETURNING author_id)
-     DELETE FROM feed f USING entering e JOIN friendships fr ON fr.user_id = e.author_id
-     WHERE f.reader_id = fr.friend_id AND f.author_id = e.author_id`,
+     DELETE FROM feed f WHERE f.ctid = ANY(ARRAY(
+       SELECT row.ctid FROM entering e
+       CROSS JOIN LATERAL (SELECT fr.friend_id FROM friendships fr WHERE fr.user_id = e.author_id OFFSET 0) reader
+       CROSS JOIN LATERAL (SELECT x.ctid FROM feed x WHERE x.reader_id = reader.friend_id AND x.author_id = e.author_id OFFSET 0) row))`,
     authors, bounds.enterAbove,
   ));
 }
