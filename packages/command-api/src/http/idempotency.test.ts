@@ -33,7 +33,7 @@ const answerOf = (a: Answer) => ({ status: a.status, body: a.body, position: a.h
 
 async function eventsOfType(type: string): Promise<Array<{ data: any; streamId: string }>> {
   const { events } = await store.readAll({ maxCount: 100_000 });
-  return events.filter((e) => e.type === type) as Array<{ data: any; streamId: string }>;
+  return events.filter((e) => e.type === type);
 }
 
 test('regression (issue 14): a command retried with the same Idempotency-Key is applied once and answered the same', async () => {

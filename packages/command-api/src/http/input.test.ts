@@ -51,7 +51,7 @@ test('a body over the limit is 413, whether its length is declared or streamed',
     body: chunks,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ann.token}` },
     duplex: 'half',
-  } as RequestInit);
+  });
   assert.is(response.status, 413);
 });
 

@@ -34,6 +34,7 @@ export function connectFeed(
   const messages: PushedPost[] = [];
   const frames: unknown[] = [];
   ws.on('message', (data) => {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer), never an ArrayBuffer or fragments
     const frame: unknown = JSON.parse(String(data));
     frames.push(frame);
     const post = pushedPostSchema.safeParse(frame);

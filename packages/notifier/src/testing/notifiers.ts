@@ -59,7 +59,7 @@ export function spawnReady(name: string, mainPath: string, env: Record<string, s
       reject(new Error(`${name} not ready within 30 s: ${stderr}`));
     }, 30_000);
     notReady.unref();
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
       try {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Broker } from './broker.js';
 import type { OutboxMessage } from './rows.js';
 
@@ -16,7 +17,7 @@ export async function publishBatch(
   const confirmed = new Promise<void>((resolve, reject) => {
     let waiting = messages.length;
     onConfirm = (error) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) reject(error instanceof Error ? error : new Error(`publish not confirmed: ${inspect(error)}`));
       else if ((waiting -= 1) === 0) resolve();
     };
     if (waiting === 0) resolve();

@@ -69,6 +69,7 @@ export async function openDevice(notifierPort: number, token: string): Promise<D
   const received: PushedPost[] = [];
   const listeners: ((message: PushedPost) => void)[] = [];
   socket.on('message', (data) => {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer), never an ArrayBuffer or fragments
     const message = JSON.parse(data.toString()) as PushedPost;
     received.push(message);
     for (const listener of listeners) listener(message);
