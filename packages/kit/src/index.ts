@@ -12,3 +12,5 @@ export { migrate } from './migrations.js';
 export { createPostgresPool, idleInTransactionTimeoutMs } from './postgres.js';
 export type { Migration } from './migrations.js';
 export { seededRandom } from './random.js';
+export { Backoff, retry, sleep } from './retry.js';
+export type { BackoffOptions, RetryOptions } from './retry.js';

@@ -1,10 +1,9 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { postNotificationSchema, postsExchangeType, type PostNotification } from '@herald/contracts';
-import type { Logger } from '@herald/kit';
+import { Backoff, type Logger } from '@herald/kit';
 import type { BindingTarget } from './bindings.js';
 import type { NotifierMetrics } from './metrics.js';
 import { RecentIds } from './recentIds.js';
-import { Backoff } from './backoff.js';
 
 export interface BusOptions {
   readonly url: string;
@@ -48,7 +47,8 @@ export class BusConsumer implements BindingTarget {
   #ackScheduled = false;
 
   constructor(private readonly options: BusOptions) {
-    this.#backoff = new Backoff(options.reconnectMinMs, options.reconnectMaxMs);
+    // Jittered: every notifier reconnects when the broker comes back, and should not all at once.
+    this.#backoff = new Backoff({ firstMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs, jitter: 0.5 });
     this.#seen = new RecentIds(options.dedupeWindow);
   }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@herald/kit';
+import { Backoff, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
@@ -29,7 +29,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-const backoff = { firstMs: 100, maxMs: 5000 };
+const retryBackoff = { firstMs: 100, maxMs: 5000 };
 export const defaultBatchLimits: BatchLimits = { rows: 1000, recipients: 100_000, recipientsPerMessage: 10_000 };
 /** How often a standby relay tries for the relay lock. */
 const standbyMs = 1000;
@@ -76,7 +76,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   });
 
   async function connect(): Promise<Broker> {
-    let wait = backoff.firstMs;
+    const backoff = new Backoff(retryBackoff);
     for (;;) {
       try {
         const opened = await openBroker(options.rabbitmqUrl, options.exchange, logger);
@@ -89,9 +89,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return opened;
       } catch (error) {
         if (stopping.signal.aborted) throw error;
+        const wait = backoff.next();
         logger.warn({ err: error, retryInMs: wait }, 'outbox: cannot reach RabbitMQ, retrying');
         await sleep(wait);
-        wait = Math.min(wait * 2, backoff.maxMs);
       }
     }
   }
@@ -122,7 +122,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function run(): Promise<void> {
-    let failures = 0;
+    const afterFailure = new Backoff(retryBackoff);
     // Each pass reads after the last row relayed, so it never wades through the deleted
     // rows behind it; live batches commit one after another (the live lock), so no row
     // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
@@ -146,7 +146,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           metrics.published.inc(batch.rows);
           metrics.messages.inc(batch.messages);
         });
-        failures = 0;
+        afterFailure.reset();
         if (relayed > 0) cursor = last;
         else if (cursor !== '0') cursor = '0';
         else await sleep(options.pollIntervalMs ?? 250, { idle: true });
@@ -155,10 +155,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         historyBegun = false;
         await disconnect();
         if (stopping.signal.aborted) break;
-        failures += 1;
         metrics.failures.inc();
         logger.warn({ err: error }, 'outbox: batches not confirmed; their rows stay and will be published again');
-        await sleep(Math.min(backoff.firstMs * 2 ** failures, backoff.maxMs));
+        await sleep(afterFailure.next());
       }
     }
   }
