@@ -14,3 +14,4 @@ export type { Migration } from './migrations.js';
 export { seededRandom } from './random.js';
 export { Backoff, retry, sleep } from './retry.js';
 export type { BackoffOptions, RetryOptions } from './retry.js';
+export { inPool } from './pool.js';

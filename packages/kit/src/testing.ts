@@ -94,3 +94,4 @@ export function skipBecause(test: SkippableTest, name: string, reason: string): 
   test.skip(name, () => undefined);
 }
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { call, callOk, type Answer, type CallOptions } from './testing/http.js';

@@ -1,6 +1,7 @@
 // A fleet of websocket clients in a process of its own (forked by the benchmark), so
 // the clients' CPU and file descriptors are not the server's. Driven over IPC. Each
 // client remembers the cursor of the last post it got, so it can resume elsewhere.
+import { inPool } from '@herald/kit';
 import { WebSocket } from 'ws';
 
 export type FleetRequest =
@@ -77,20 +78,10 @@ function connect(client: Client, url: string): Promise<string | undefined> {
   });
 }
 
+/** Runs `work` over every client, `concurrency` at a time: how many failed, and the first failure's reason. */
 async function each(list: readonly Client[], concurrency: number, work: (client: Client) => Promise<string | undefined>) {
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < list.length) {
-      const error = await work(list[next++]!);
-      if (error) {
-        failed += 1;
-        firstError ??= error;
-      }
-    }
-  }));
-  return { failed, firstError };
+  const errors = (await inPool(list.length, concurrency, (i) => work(list[i]!))).filter((error) => error !== undefined);
+  return { failed: errors.length, firstError: errors[0] };
 }
 
 async function open(url: string, tokens: string[], concurrency: number): Promise<FleetReply> {

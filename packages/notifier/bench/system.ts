@@ -4,8 +4,9 @@
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liftedClientBounds } from '@herald/command-api/testing';
-import { inPool, percentile } from '@herald/kit/bench';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { inPool } from '@herald/kit';
+import { percentile, progress } from '@herald/kit/bench';
+import { callOk, createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
 
@@ -33,12 +34,7 @@ export interface BenchSystem {
 }
 
 export async function http(apiUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
+  return (await callOk(apiUrl, method, path, { token, json: body })).body;
 }
 
 export async function startBenchSystem(label: string, sockets: number): Promise<BenchSystem> {
@@ -72,14 +68,14 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
         processes.push(another);
         return { process: another, url: `${another.url}/post/feed/posted` };
       },
-      users: (what, count, from) => inPool(what, count, 32, async (i) => {
+      users: (what, count, from) => inPool(count, 32, async (i) => {
         const profile = { first_name: `Bench${from + i}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
         const { user_id: id } = (await http(apiUrl, 'POST', '/user/register', undefined, profile)) as { user_id: string };
         const { token } = (await http(apiUrl, 'POST', '/login', undefined, { id, password })) as { token: string };
         return { id, token };
-      }),
+      }, progress(what, count)),
       befriend: async (what, pairs) => {
-        await inPool(what, pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token));
+        await inPool(pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token), progress(what, pairs.length));
       },
       async stop() {
         await fleets.close();

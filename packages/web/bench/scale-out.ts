@@ -6,8 +6,10 @@
 // (Latency from post to socket is the notifier benchmark's `e2e`.)
 // Default size runs in a couple of minutes; BENCH_FULL=1, or BENCH_FRIENDS / BENCH_POSTS / BENCH_ROUNDS.
 import { loadavg } from 'node:os';
-import { percentile, writeBenchReport } from '@herald/kit/bench';
-import { call, openDevice, type Device } from '../src/testing/client.js';
+import { inPool } from '@herald/kit';
+import { percentile, progress, writeBenchReport } from '@herald/kit/bench';
+import { call } from '@herald/kit/testing';
+import { openDevice, type Device } from '../src/testing/client.js';
 import { startSystem, type HeraldSystem } from '../src/testing/system.js';
 
 const full = process.env.BENCH_FULL === '1';
@@ -18,33 +20,17 @@ const inFlight = 8;
 
 interface User { readonly id: string; readonly token: string }
 
-/** Runs `work` over `items` with `limit` at a time, printing progress every tenth. */
-async function pool<T, R>(what: string, items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let done = 0;
-  const step = Math.max(1, Math.floor(items.length / 10));
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await work(items[index]!);
-      if (++done % step === 0 || done === items.length) console.log(`  ${what}: ${done}/${items.length}`);
-    }
-  }));
-  return out;
-}
-
 async function registerUser(system: HeraldSystem, n: number): Promise<User> {
   const password = 'bench-password';
   const profile = { first_name: `Bench${n}`, second_name: 'User', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
-  const registered = await call(system.apiUrl, 'POST', '/user/register', { body: profile });
+  const registered = await call(system.apiUrl, 'POST', '/user/register', { json: profile });
   const id = (registered.body as { user_id: string }).user_id;
-  const login = await call(system.apiUrl, 'POST', '/login', { body: { id, password } });
+  const login = await call(system.apiUrl, 'POST', '/login', { json: { id, password } });
   return { id, token: (login.body as { token: string }).token };
 }
 
 async function createPost(system: HeraldSystem, author: User, text: string): Promise<string> {
-  const answer = await call(system.apiUrl, 'POST', '/post/create', { token: author.token, body: { text } });
+  const answer = await call(system.apiUrl, 'POST', '/post/create', { token: author.token, json: { text } });
   if (answer.status !== 200) throw new Error(`POST /post/create answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return String(answer.body);
 }
@@ -52,7 +38,7 @@ async function createPost(system: HeraldSystem, author: User, text: string): Pro
 /** Deliveries per second of `postCount` posts made `inFlight` at a time, to these devices. */
 async function fanOutRound(system: HeraldSystem, author: User, devices: readonly Device[], label: string): Promise<number> {
   const started = performance.now();
-  await pool(`${label}: posts`, Array.from({ length: postCount }, (_, i) => i), inFlight, (i) => createPost(system, author, `${label} ${i}`));
+  await inPool(postCount, inFlight, (i) => createPost(system, author, `${label} ${i}`), progress(`${label}: posts`, postCount));
   await Promise.all(devices.map((d) => d.waitFor(postCount, `${postCount} posts on every device`)));
   const seconds = (performance.now() - started) / 1000;
   return (postCount * devices.length) / seconds;
@@ -61,7 +47,7 @@ async function fanOutRound(system: HeraldSystem, author: User, devices: readonly
 /** One round: sockets opened on `ports` (friends split evenly), posts fanned out, sockets closed. */
 async function round(system: HeraldSystem, author: User, friends: readonly User[], ports: readonly number[], label: string): Promise<number> {
   const placed = friends.map((user, i) => ({ user, port: ports[i % ports.length]! }));
-  const devices = await pool(`${label}: sockets`, placed, 16, ({ user, port }) => openDevice(port, user.token));
+  const devices = await inPool(placed.length, 16, (i) => openDevice(placed[i]!.port, placed[i]!.user.token), progress(`${label}: sockets`, placed.length));
   try {
     return await fanOutRound(system, author, devices, label);
   } finally {
@@ -76,8 +62,8 @@ async function main(): Promise<void> {
   try {
     const second = await system.addNotifier();
     const author = await registerUser(system, 0);
-    const friends = await pool('register and log in', Array.from({ length: friendCount }, (_, i) => i + 1), 8, (n) => registerUser(system, n));
-    await pool('befriend the author', friends, 8, (f) => call(system.apiUrl, 'PUT', `/friend/set/${author.id}`, { token: f.token }));
+    const friends = await inPool(friendCount, 8, (i) => registerUser(system, i + 1), progress('register and log in', friendCount));
+    await inPool(friends.length, 8, (i) => call(system.apiUrl, 'PUT', `/friend/set/${author.id}`, { token: friends[i]!.token }), progress('befriend the author', friends.length));
     // JIT, connection pools and caches warm up in the first rounds; this one is not counted.
     await round(system, author, friends, [system.notifierPort, second.port], 'warm-up');
     const one: number[] = [];

@@ -5,8 +5,9 @@ import { createPostgresEventStore } from '@herald/eventstore';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import type { Answer, CallOptions, ExtraApi, Harness } from '../testing/harness.js';
-import { call, newUser, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
+import { call, type Answer, type CallOptions } from '@herald/kit/testing';
+import type { ExtraApi, Harness } from '../testing/harness.js';
+import { newUser, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let store: EventStore;
