@@ -36,9 +36,13 @@ test('jittered delays spread over the range with the real random source', () => 
   for (const d of seen) assert.ok(d >= 500 && d <= 1000, `delay ${d} outside [500, 1000]`);
 });
 
+test('a maxMs below firstMs caps every delay, the first included (settings set apart cannot crash a process)', () => {
+  assert.equal(delays(new Backoff({ firstMs: 60_000, maxMs: 10 }), 3), [10, 10, 10]);
+});
+
 test('settings that cannot make sense are refused', () => {
-  assert.throws(() => new Backoff({ firstMs: 100, maxMs: 50 }), /firstMs <= maxMs/);
-  assert.throws(() => new Backoff({ firstMs: -1, maxMs: 50 }), /0 <= firstMs/);
+  assert.throws(() => new Backoff({ firstMs: -1, maxMs: 50 }), /at least 0/);
+  assert.throws(() => new Backoff({ firstMs: 1, maxMs: Number.NaN }), /at least 0/);
   assert.throws(() => new Backoff({ firstMs: 1, maxMs: 50, jitter: 2 }), /jitter in \[0, 1\]/);
 });
 

@@ -6,7 +6,7 @@
 export interface BackoffOptions {
   /** The first delay. */
   readonly firstMs: number;
-  /** No delay is longer. */
+  /** No delay is longer, firstMs included. */
   readonly maxMs: number;
   /**
    * The random share of each delay, 0 to 1: a delay d is drawn from [(1 - jitter) x d, d].
@@ -28,8 +28,8 @@ export class Backoff {
 
   constructor(options: BackoffOptions) {
     const { firstMs, maxMs, jitter = 0 } = options;
-    if (!(firstMs >= 0 && maxMs >= firstMs && jitter >= 0 && jitter <= 1)) {
-      throw new RangeError(`backoff: needs 0 <= firstMs <= maxMs and jitter in [0, 1] (firstMs ${firstMs}, maxMs ${maxMs}, jitter ${jitter})`);
+    if (!(firstMs >= 0 && maxMs >= 0 && jitter >= 0 && jitter <= 1)) {
+      throw new RangeError(`backoff: needs firstMs and maxMs of at least 0 and jitter in [0, 1] (firstMs ${firstMs}, maxMs ${maxMs}, jitter ${jitter})`);
     }
     this.#options = options;
   }
