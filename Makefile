@@ -1,6 +1,4 @@
-# Herald's entry points. `make help` lists the targets that exist right now: a target
-# that starts processes, runs migrations, benchmarks or replays appears only once the
-# files it runs exist.
+# Herald's entry points. `make help` lists them.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -13,14 +11,10 @@ export PNPM_VERSION
 TEST_TIMEOUT ?= 80m
 ARGS ?=
 
-MAINS := $(wildcard packages/command-api/src/main.ts packages/projections/src/main.ts packages/notifier/src/main.ts)
-MIGRATIONS := $(wildcard packages/eventstore/src/cli/migrate.ts packages/projections/src/cli/migrate.ts)
-# A benchmark is a bench/*.ts that writes a report; helpers it spawns (a baseline server, say) are not run.
-BENCHES := $(sort $(shell grep -l writeBenchReport $(wildcard packages/*/bench/*.ts) /dev/null 2>/dev/null))
+MIGRATIONS := packages/eventstore/src/cli/migrate.ts packages/projections/src/cli/migrate.ts
 BENCH_TIMEOUT ?= 30m
 export BENCH_TIMEOUT
-HERALD := $(wildcard packages/cli/src/main.ts)
-MIGRATE := $(if $(MIGRATIONS),migrate)
+HERALD := packages/cli/src/main.ts
 
 # Operator commands (herald, replay, bench, migrate, up, run, typecheck, config-table) print their
 # own answer: scripts/op.mjs readies what they need quietly (pnpm install, the services,
@@ -33,7 +27,8 @@ OP_ERROR := .run/op-error.$(shell echo $$PPID)
 op = node scripts/op.mjs $(1) --error-file $(OP_ERROR) $(if $(2),--setup $(2)) -- $(3)
 raise = $(if $(wildcard $(OP_ERROR)),$(error $(file < $(OP_ERROR))$(shell rm -f $(OP_ERROR))))
 
-.PHONY: help deps services test typecheck lint down status config-table chromium .op-typecheck .op-lint .op-config-table
+.PHONY: help deps services test typecheck lint down status config-table chromium .op-typecheck .op-lint .op-config-table \
+  migrate .op-migrate run up .op-run-setup .op-up bench .op-bench herald replay .op-herald .op-replay
 
 help::
 	@echo 'make test        install what is missing, ready the services, typecheck, lint, run every test'
@@ -89,18 +84,13 @@ down:
 status:
 	@node scripts/processes.mjs status
 
-ifneq ($(MIGRATIONS),)
-.PHONY: migrate .op-migrate
 help::
 	@echo 'make migrate     apply the event store and read-model migrations'
 migrate: .op-migrate
 	@$(raise)
 .op-migrate:
 	@$(call op,migrate,deps$(comma)services,bash -c '$(foreach m,$(MIGRATIONS),echo "migrate: $(m)" && node --import tsx $(m) && ) true')
-endif
 
-ifneq ($(MAINS),)
-.PHONY: run up .op-run-setup .op-up
 help::
 	@echo 'make run         ready everything and start every process in the foreground; Ctrl-C stops them'
 	@echo 'make up / down   the same in the background (logs and pids in .run/); also make status'
@@ -114,20 +104,14 @@ up: .op-up
 	@$(raise)
 .op-up:
 	@$(call op,up,deps$(comma)services$(comma)migrate,node scripts/processes.mjs up)
-endif
 
-ifneq ($(BENCHES),)
-.PHONY: bench .op-bench
 help::
 	@echo 'make bench       run every benchmark, then one summary table; ARGS=<name> runs one, ARGS=--help lists them'
 bench: .op-bench
 	@$(raise)
 .op-bench:
 	@$(call op,bench,deps$(comma)services$(comma)migrate,node scripts/bench.mjs $(ARGS))
-endif
 
-ifneq ($(HERALD),)
-.PHONY: herald replay .op-herald .op-replay
 help::
 	@echo 'make herald      the operator tool: make herald ARGS="--help" (events, state, projections status, rebuild, log export/import)'
 	@echo 'make replay      rebuild read models from the log (herald rebuild): make replay ARGS="feeds --dry-run"'
@@ -140,4 +124,3 @@ replay: .op-replay
 	@$(raise)
 .op-replay:
 	@$(call op,replay,deps$(comma)services$(comma)migrate,node --import tsx $(HERALD) rebuild $(ARGS))
-endif

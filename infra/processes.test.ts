@@ -1,8 +1,8 @@
 // `make up` / `make down` / `make run` as an operator sees them, with Herald's real
-// processes (those whose src/main.ts exists) on free ports, a test database, their own
+// processes on free ports, a test database, their own
 // exchange and Redis prefix, and pids and logs in a temporary folder instead of .run/.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,6 @@ const catalogue = [
   { name: 'projector', pkg: 'projections', portVar: 'PROJECTOR_PORT' },
   { name: 'notifier', pkg: 'notifier', portVar: 'NOTIFIER_PORT' },
 ];
-const present = catalogue.filter((p) => existsSync(join(root, 'packages', p.pkg, 'src/main.ts')));
 
 let database: TestDatabase | undefined;
 const env: Record<string, string> = {};
@@ -90,7 +89,6 @@ test.before(async () => {
   });
   for (const p of catalogue) env[p.portVar] = String(ports.get(p.name));
   for (const cli of ['eventstore', 'projections'].map((pkg) => join(root, 'packages', pkg, 'src/cli/migrate.ts'))) {
-    if (!existsSync(cli)) continue;
     const migrated = spawnSync(process.execPath, ['--import', 'tsx', cli], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
     assert.is(migrated.status, 0, `${cli}: ${migrated.stderr}`);
   }
@@ -102,65 +100,60 @@ test.after(async () => {
   await database?.drop();
 });
 
-if (present.length === 0) {
-  console.log('SKIP make up / down: no Herald process has a src/main.ts yet');
-  test.skip('make up / down', () => undefined);
-} else {
-  test('up starts every process that exists and returns once each answers /readyz', async () => {
-    const up = processes('up');
-    assert.is(up.status, 0, up.output);
-    assert.match(up.output, 'all ready: ');
-    for (const p of present) {
-      assert.match(up.output, `${p.name}: started`);
-      assert.is(await readyz(ports.get(p.name) ?? 0), 200, `${p.name} answers /readyz`);
-    }
-    assert.is(pids().length, present.length);
-  });
+test('up starts every process and returns once each answers /readyz', async () => {
+  const up = processes('up');
+  assert.is(up.status, 0, up.output);
+  assert.match(up.output, 'all ready: ');
+  for (const p of catalogue) {
+    assert.match(up.output, `${p.name}: started`);
+    assert.is(await readyz(ports.get(p.name) ?? 0), 200, `${p.name} answers /readyz`);
+  }
+  assert.is(pids().length, catalogue.length);
+});
 
-  test('up again finds them running and starts nothing new', () => {
-    const before = pids().sort();
-    const up = processes('up');
-    assert.is(up.status, 0, up.output);
-    for (const p of present) assert.match(up.output, `${p.name}: already running`);
-    assert.equal(pids().sort(), before);
-  });
+test('up again finds them running and starts nothing new', () => {
+  const before = pids().sort();
+  const up = processes('up');
+  assert.is(up.status, 0, up.output);
+  for (const p of catalogue) assert.match(up.output, `${p.name}: already running`);
+  assert.equal(pids().sort(), before);
+});
 
-  test('down stops them all and leaves no process behind', async () => {
-    const groups = pids();
-    const down = processes('down');
-    assert.is(down.status, 0, down.output);
-    for (const p of present) assert.match(down.output, `${p.name}: stopped`);
-    for (const pgid of groups) assert.equal(groupMembers(pgid), [], `nothing left of process group ${pgid}`);
-    assert.equal(pids(), [], 'no pid files left');
-    assert.equal(ours(), [], 'no process of ours left');
-    for (const p of present) assert.type(await readyz(ports.get(p.name) ?? 0), 'string', `${p.name} no longer answers`);
-  });
+test('down stops them all and leaves no process behind', async () => {
+  const groups = pids();
+  const down = processes('down');
+  assert.is(down.status, 0, down.output);
+  for (const p of catalogue) assert.match(down.output, `${p.name}: stopped`);
+  for (const pgid of groups) assert.equal(groupMembers(pgid), [], `nothing left of process group ${pgid}`);
+  assert.equal(pids(), [], 'no pid files left');
+  assert.equal(ours(), [], 'no process of ours left');
+  for (const p of catalogue) assert.type(await readyz(ports.get(p.name) ?? 0), 'string', `${p.name} no longer answers`);
+});
 
-  test('up fails with the failing process log tail, and stops the others', () => {
-    const failing = present[present.length - 1];
-    if (!failing) return;
-    const up = processes('up', { [failing.portVar]: 'not-a-port' });
-    assert.is(up.status, 1, up.output);
-    assert.match(up.output, `make up failed: ${failing.name} exited before it was ready`);
-    assert.match(up.output, `${failing.portVar} must be a TCP port`, 'the log tail shows the ConfigError');
-    assert.equal(pids(), [], 'what was started was stopped');
-    assert.equal(ours(), [], 'no process of ours left');
-  });
+test('up fails with the failing process log tail, and stops the others', () => {
+  const failing = catalogue[catalogue.length - 1];
+  if (!failing) throw new Error('the catalogue is empty');
+  const up = processes('up', { [failing.portVar]: 'not-a-port' });
+  assert.is(up.status, 1, up.output);
+  assert.match(up.output, `make up failed: ${failing.name} exited before it was ready`);
+  assert.match(up.output, `${failing.portVar} must be a TCP port`, 'the log tail shows the ConfigError');
+  assert.equal(pids(), [], 'what was started was stopped');
+  assert.equal(ours(), [], 'no process of ours left');
+});
 
-  test('run prefixes each line with its process and stops them all on SIGTERM', async () => {
-    const child = spawn(process.execPath, [script, 'run'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await eventually(() => (output.includes('all ready: ') ? true : undefined), 'make run to report all ready', 90_000);
-    for (const p of present) assert.match(output, new RegExp(`^${p.name} +\\| \\{`, 'm'), `${p.name}'s log lines carry its label`);
-    child.kill('SIGTERM');
-    assert.is(await exited, 0, output);
-    assert.match(output, 'SIGTERM: stopping ');
-    assert.equal(ours(), [], 'no process of ours left');
-    for (const p of present) assert.type(await readyz(ports.get(p.name) ?? 0), 'string', `${p.name} no longer answers`);
-  });
-}
+test('run prefixes each line with its process and stops them all on SIGTERM', async () => {
+  const child = spawn(process.execPath, [script, 'run'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(() => (output.includes('all ready: ') ? true : undefined), 'make run to report all ready', 90_000);
+  for (const p of catalogue) assert.match(output, new RegExp(`^${p.name} +\\| \\{`, 'm'), `${p.name}'s log lines carry its label`);
+  child.kill('SIGTERM');
+  assert.is(await exited, 0, output);
+  assert.match(output, 'SIGTERM: stopping ');
+  assert.equal(ours(), [], 'no process of ours left');
+  for (const p of catalogue) assert.type(await readyz(ports.get(p.name) ?? 0), 'string', `${p.name} no longer answers`);
+});
 
 test.run();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // One table across every bench/results/*.json (written by @herald/kit/bench's
-// writeBenchReport): benchmark, figure, value, baseline, ratio, target, met.
+// writeBenchReport): benchmark, figure, value, offered, baseline, ratio, target, met. A
+// rate's value is what was achieved; offered is the rate asked for (open loop), the
+// closed loop's words, or `not recorded` for a report written before rates said.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,6 +11,12 @@ const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.e
 if (files.length === 0) {
   console.log('no benchmark results in bench/results/ yet');
   process.exit(0);
+}
+
+const isRate = (f) => typeof f.unit === 'string' && f.unit.endsWith('/s');
+function offered(f) {
+  if (typeof f.offered === 'number') return `${format(f.offered)} ${f.unit}`;
+  return f.offered ?? (isRate(f) ? 'not recorded' : '-');
 }
 
 function format(value) {
@@ -31,6 +39,7 @@ for (const file of files) {
       report.benchmark ?? file.replace(/\.json$/, ''),
       f.figure,
       `${format(f.value)} ${f.unit ?? ''}`.trim(),
+      offered(f),
       f.baseline === undefined ? '-' : `${format(f.baseline)} ${f.unit ?? ''}`.trim(),
       f.baseline ? `${(f.value / f.baseline).toFixed(2)}x` : '-',
       f.target ?? '-',
@@ -41,11 +50,11 @@ for (const file of files) {
   }
 }
 
-const header = ['benchmark', 'figure', 'value', 'baseline', 'ratio', 'target', '', 'measured (UTC)', 'load before'];
+const header = ['benchmark', 'figure', 'value', 'offered', 'baseline', 'ratio', 'target', '', 'measured (UTC)', 'load before'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
 console.log(`\nbenchmark summary (bench/results/*.json)\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}`);
 for (const row of rows) console.log(line(row));
-const notMet = rows.filter((r) => r[6] === 'NOT met').length;
+const notMet = rows.filter((r) => r[7] === 'NOT met').length;
 console.log(`\n${rows.length} figures from ${files.length - unreadable.length} reports${notMet ? `, ${notMet} NOT meeting their target` : ''}`);
 for (const u of unreadable) console.log(`unreadable: ${u}`);

@@ -2,7 +2,7 @@
 // loadConfig reads): variable, processes, default, what it accepts, and the setting's
 // doc comment. `node --import tsx scripts/config-table.ts` prints it; `--write`
 // replaces the block between the README's config markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -87,7 +87,6 @@ export async function configRows(): Promise<Row[]> {
   const rows = new Map<string, Row>();
   for (const p of processes) {
     const path = join(root, p.file);
-    if (!existsSync(path)) continue;
     const { settings } = (await import(pathToFileURL(path).href)) as { settings: Record<string, SettingLike> };
     const docs = docComments(readFileSync(path, 'utf8'));
     for (const [variable, setting] of Object.entries(settings)) {
@@ -115,7 +114,7 @@ const end = '<!-- config-table:end -->';
 
 const table = markdownTable(await configRows());
 if (process.argv.includes('--write')) {
-  // docs/operations.md carries the same table (checked by packages/web/src/docs.test.ts).
+  // docs/operations.md carries the same table (checked by packages/system-tests/src/docs.test.ts).
   for (const file of ['README.md', 'docs/operations.md']) {
     const path = join(root, file);
     const text = readFileSync(path, 'utf8');

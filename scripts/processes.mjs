@@ -6,8 +6,7 @@
 //   node scripts/processes.mjs down     stops what `up` started, and checks nothing is left
 //   node scripts/processes.mjs status   what runs, and whether it is ready
 //
-// Only processes whose src/main.ts exists are started. Each runs in its own process
-// group, so stopping it also stops anything it spawned.
+// Each runs in its own process group, so stopping it also stops anything it spawned.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,9 +25,7 @@ const catalogue = [
   { name: 'notifier', pkg: 'notifier', portVar: 'NOTIFIER_PORT', port: 8090 },
 ];
 
-const processes = catalogue
-  .map((p) => ({ ...p, main: join('packages', p.pkg, 'src/main.ts'), port: Number(process.env[p.portVar] ?? p.port) }))
-  .filter((p) => existsSync(join(root, p.main)));
+const processes = catalogue.map((p) => ({ ...p, main: join('packages', p.pkg, 'src/main.ts'), port: Number(process.env[p.portVar] ?? p.port) }));
 
 const pidFile = (p) => join(runDir, `${p.name}.pid`);
 const logFile = (p) => join(runDir, `${p.name}.log`);
@@ -101,14 +98,8 @@ async function waitReady(entries) {
   }
 }
 
-function noProcesses() {
-  console.log('no Herald process exists yet (none of packages/{command-api,projections,notifier}/src/main.ts)');
-  process.exit(1);
-}
-
 /** Foreground: every line a process logs, prefixed with its name; a signal stops them all. */
 async function run() {
-  if (processes.length === 0) noProcesses();
   const width = Math.max(...processes.map((p) => p.name.length));
   const colour = (i, text) => (process.stdout.isTTY ? `\x1b[${[36, 35, 33][i % 3]}m${text}\x1b[0m` : text);
   let stopping = false;
@@ -143,7 +134,6 @@ async function run() {
 }
 
 async function up() {
-  if (processes.length === 0) noProcesses();
   mkdirSync(runDir, { recursive: true });
   const entries = [];
   for (const p of processes) {
@@ -204,7 +194,6 @@ async function down() {
 }
 
 async function status() {
-  if (processes.length === 0) noProcesses();
   for (const p of processes) {
     const pid = readPid(p);
     const alive = pid !== undefined && groupMembers(pid).length > 0;

@@ -38,17 +38,18 @@ export const errorTable = {
 
 export type ErrorName = keyof typeof errorTable;
 
-/**
- * The one error type handlers and deciders throw for an expected refusal. It carries
- * a name from the table; the HTTP status follows from it. `retryAfterSeconds` becomes
- * the Retry-After header (429, 503).
- */
 /** One field's problem in a 400 invalid_input answer. */
 export interface InputProblem {
   readonly field: string;
   readonly message: string;
 }
 
+/**
+ * The one error type the HTTP and gRPC edges throw for an expected failure (deciders
+ * throw CommandRefused, mapped to one of these by http/error-mapper.ts). It carries a
+ * name from the table; the HTTP status follows from it. `retryAfterSeconds` becomes the
+ * Retry-After header (429, 503).
+ */
 export class HeraldError extends Error {
   override readonly name = 'HeraldError';
   /** For invalid_input: every offending field, sent as the body's `problems`. */

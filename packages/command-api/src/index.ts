@@ -12,4 +12,6 @@ export { aggregateOfStream, stateOfStream } from './domain/aggregates.js';
 export type { AggregateName, AggregateState } from './domain/aggregates.js';
 export type { StreamRecord } from './domain/fold.js';
 export { errorTable, HeraldError } from './errors.js';
+export { CommandRefused, refusals } from './domain/refusals.js';
+export type { RefusalReason } from './domain/refusals.js';
 export type { ErrorName } from './errors.js';

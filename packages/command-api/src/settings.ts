@@ -50,8 +50,8 @@ export const settings = {
   /** scrypt cost: N = 2^this (15 means 32 MiB and some tens of ms per hash). */
   SCRYPT_LOG2_COST: integer(10, 20, 15),
   /**
-   * Apply the event store's and the read models' migrations at start (idempotent and
-   * advisory-locked, so several processes may race), so a fresh database just works.
+   * Apply the PostgreSQL event store's migrations at start (idempotent and
+   * advisory-locked, so several processes may race); the read models' are the projector's.
    */
   MIGRATE_ON_START: boolean(true),
   /** How long the answer to a command sent with an Idempotency-Key is kept for its retries. */

@@ -2,10 +2,10 @@ import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@herald/eventstore';
-import { createEventStore, createPostgresEventStore, migrateEventStore } from '@herald/eventstore';
+import { createEventStore, migrateEventStore } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import { createLogger, createOps, createPostgresPool } from '@herald/kit';
-import { createReadModelQueries, migrateReadModels } from '@herald/projections';
+import { createReadModelQueries } from '@herald/projections';
 import { webPage } from '@herald/web';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -74,12 +74,6 @@ function servicesFor(config: CommandApiConfig, store: EventStore, redis: ReturnT
   };
 }
 
-/** EventStoreDB when EVENTSTORE_URL names one; else PostgreSQL with a pool sized for concurrent appends. */
-function openEventStore(config: CommandApiConfig, logger: Logger): EventStore {
-  if (config.EVENTSTORE_URL) return createEventStore({ databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger });
-  return createPostgresEventStore({ databaseUrl: config.DATABASE_URL, logger, poolSize: config.EVENTSTORE_POOL_SIZE });
-}
-
 function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -95,11 +89,11 @@ export async function startCommandApi(config: CommandApiConfig, options: StartOp
   const logger = options.logger ?? createLogger('command-api', config.LOG_LEVEL);
   const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle read-model connection failed'));
-  if (config.MIGRATE_ON_START) {
-    if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
-    await migrateReadModels(pool);
-  }
-  const store = options.eventStore ?? openEventStore(config, logger);
+  // The command API owns the event store's schema; the read models are the projector's (docs/architecture.md#migrations).
+  if (config.MIGRATE_ON_START && !config.EVENTSTORE_URL) await migrateEventStore(pool);
+  const store = options.eventStore ?? createEventStore({
+    databaseUrl: config.DATABASE_URL, eventstoreUrl: config.EVENTSTORE_URL, logger, poolSize: config.EVENTSTORE_POOL_SIZE,
+  });
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
   // Waited for briefly, not for ever: until Redis answers, requests needing it answer 503.

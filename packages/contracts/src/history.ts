@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { postedMessageSchema } from './notification.js';
+import { deletedPostMessageSchema, postedMessageSchema, type PostNotification } from './notification.js';
 
 /**
  * What a websocket client is sent: the AsyncAPI Post message, plus `cursor`, the post's
@@ -7,6 +7,45 @@ import { postedMessageSchema } from './notification.js';
  */
 export const pushedPostSchema = postedMessageSchema.extend({ cursor: z.string() });
 export type PushedPost = z.infer<typeof pushedPostSchema>;
+
+/**
+ * What a socket that opted in (`changes=1`) is also sent: a friend's edit or delete of a
+ * post, as a frame with a `type` (like the resume control frame), so a client that
+ * expects only posts never takes one for a new post. Its cursor is the edit's or the
+ * delete's log position, as good to resume from as a post's.
+ */
+export const pushedChangeSchema = z.discriminatedUnion('type', [
+  postedMessageSchema.extend({ type: z.literal('post.updated'), cursor: z.string() }),
+  deletedPostMessageSchema.extend({ type: z.literal('post.deleted'), cursor: z.string() }),
+]);
+export type PushedChange = z.infer<typeof pushedChangeSchema>;
+
+/**
+ * The frame a notification becomes on a socket: a new post as the AsyncAPI Post message
+ * plus its cursor; an edit or a delete as a PushedChange. (The relay writes the same
+ * frames to the history, built by PostgreSQL: see the outbox relay's rows.ts.)
+ */
+export function pushedFrame({ kind, payload, position }: PostNotification): PushedPost | PushedChange {
+  const cursor = position;
+  switch (kind) {
+    case 'post.created':
+      return { postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id, cursor };
+    case 'post.updated':
+      return { type: kind, postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id, cursor };
+    case 'post.deleted':
+      return { type: kind, postId: payload.postId, author_user_id: payload.author_user_id, cursor };
+  }
+}
+
+/** Whether a pushed frame (as JSON) is a new post, the only frame a socket that did not opt in is sent. */
+export function isPostFrame(frame: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(frame);
+    return typeof parsed === 'object' && parsed !== null && !('type' in parsed);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The one control frame: sent only to a client that asked to resume (`since`) when its

@@ -10,11 +10,13 @@ export interface EventStoreOptions {
   readonly logger?: Logger;
   /** Largest data + metadata of one event, in bytes of JSON; 1 MiB by default. */
   readonly maxEventBytes?: number;
+  /** PostgreSQL connections for appends and reads (10 by default); EventStoreDB multiplexes one. */
+  readonly poolSize?: number;
 }
 
 /** The configured adapter: EventStoreDB when eventstoreUrl is set, PostgreSQL otherwise. */
 export function createEventStore(options: EventStoreOptions): EventStore {
-  const { databaseUrl, eventstoreUrl, logger, maxEventBytes } = options;
+  const { databaseUrl, eventstoreUrl, logger, maxEventBytes, poolSize } = options;
   if (eventstoreUrl) return createEsdbEventStore({ connectionString: eventstoreUrl, logger, maxEventBytes });
-  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes });
+  return createPostgresEventStore({ databaseUrl, logger, maxEventBytes, poolSize });
 }

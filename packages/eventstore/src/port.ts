@@ -118,6 +118,13 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Position of the newest event visible to readers, or null for an empty log. */
   headPosition(): Promise<Position | null>;
+  /**
+   * Position of the newest event committed when called, returned once readers see it, or
+   * null for an empty log: where "everything appended before now" ends. On PostgreSQL it
+   * may wait for an older transaction still running to end (and fail if it does not, within
+   * seconds); on EventStoreDB it is headPosition().
+   */
+  committedHead(): Promise<Position | null>;
   /** Resolves when the store answers; rejects otherwise (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;

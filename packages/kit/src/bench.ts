@@ -10,6 +10,13 @@ export interface BenchFigure {
   readonly value: number;
   readonly unit: string;
   readonly baseline?: number;
+  /**
+   * For a rate (a unit per second): what was offered, beside the value achieved. A number
+   * (in the figure's unit) for an open-loop run at a set rate; words for a closed loop
+   * that takes as much as it gets (`closed loop, 32 connections`). A rate without it
+   * shows `not recorded` in the tables.
+   */
+  readonly offered?: number | string;
   /** The issue's target in words, e.g. `>= 0.7 x baseline` or `<= 10 ms`. */
   readonly target?: string;
   /** Whether the target was met; absent when there is no target. */
@@ -60,17 +67,29 @@ function format(value: number | undefined): string {
   return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
 }
 
-/** The table printed to the terminal: figure, value, baseline, ratio, target. */
+/** Whether a figure is a rate, and so must say what was offered. */
+export function isRate(figure: Pick<BenchFigure, 'unit'>): boolean {
+  return figure.unit.endsWith('/s');
+}
+
+/** The offered column: the offered rate, the closed loop's words, `not recorded` for a rate without, `-` for any other figure. */
+export function offeredText(figure: Pick<BenchFigure, 'unit' | 'offered'>): string {
+  if (typeof figure.offered === 'number') return `${format(figure.offered)} ${figure.unit}`;
+  return figure.offered ?? (isRate(figure) ? 'not recorded' : '-');
+}
+
+/** The table printed to the terminal: figure, value achieved, offered, baseline, ratio, target. */
 export function formatTable(figures: readonly BenchFigure[]): string {
   const rows = figures.map((f) => [
     f.figure,
     `${format(f.value)} ${f.unit}`,
+    offeredText(f),
     f.baseline === undefined ? '-' : `${format(f.baseline)} ${f.unit}`,
     f.baseline ? `${(f.value / f.baseline).toFixed(2)}x` : '-',
     f.target ?? '-',
     f.met === undefined ? '' : f.met ? 'met' : 'NOT met',
   ]);
-  const header = ['figure', 'value', 'baseline', 'ratio', 'target', ''];
+  const header = ['figure', 'value', 'offered', 'baseline', 'ratio', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -108,6 +108,21 @@ export function loadConfig<S extends Settings>(settings: S, env: Env = process.e
   return out as ConfigOf<S>;
 }
 
+/**
+ * A process's settings at start, read before anything else (the logger's level is one
+ * of them): a bad one prints the ConfigError's message, naming every bad variable, and
+ * exits 2.
+ */
+export function loadConfigOrExit<S extends Settings>(settings: S, env: Env = process.env): ConfigOf<S> {
+  try {
+    return loadConfig(settings, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
 const optionalSettings = new WeakSet<Setting<unknown>>();
 function isOptional(spec: Setting<unknown>): boolean {
   return optionalSettings.has(spec);

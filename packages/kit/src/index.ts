@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
+export { ConfigError, loadConfig, loadConfigOrExit, integer, port, text, url, oneOf, boolean, host, optional, structured, commonSettings } from './config.js';
 export type { Setting, Reading } from './config.js';
 export { brokerShards, defaultShardName, rabbitmqSettings } from './brokers.js';
 export type { BrokerShard, BrokerSettings } from './brokers.js';

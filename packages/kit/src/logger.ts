@@ -2,8 +2,8 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** One JSON line per event, tagged with the process that wrote it. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/** One JSON line per event, tagged with the process that wrote it; `level` comes from the validated LOG_LEVEL setting. */
+export function createLogger(service: string, level = 'info'): Logger {
   return pino({
     name: service,
     level,

@@ -12,12 +12,19 @@ export interface TcpProxy {
   delayClientBytes(ms: number): void;
   /** Swallows what the client sends for `heldMs`, as a dead line does, then cuts every connection. */
   lose(heldMs: number): Promise<void>;
+  /**
+   * From now on swallows what the server sends on the connections open now, keeping them
+   * open: a half-dead line, where the client's writes go through and no answer comes back.
+   * Connections made later are not affected.
+   */
+  muteServer(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: URL | string, defaultPort: number): Promise<TcpProxy> {
   const to = new URL(target);
   const pairs = new Set<[net.Socket, net.Socket]>();
+  const muted = new WeakSet<net.Socket>();
   let swallowing = false;
   let delayMs = 0;
   const server = net.createServer((near) => {
@@ -30,7 +37,9 @@ export async function startTcpProxy(target: URL | string, defaultPort: number): 
       if (delayMs > 0) setTimeout(() => far.write(chunk), delayMs);
       else far.write(chunk);
     });
-    far.on('data', (chunk) => near.write(chunk));
+    far.on('data', (chunk) => {
+      if (!muted.has(far)) near.write(chunk);
+    });
     const end = () => { near.destroy(); far.destroy(); pairs.delete(pair); };
     for (const socket of pair) socket.on('error', end).on('close', end);
   });
@@ -46,6 +55,9 @@ export async function startTcpProxy(target: URL | string, defaultPort: number): 
       await new Promise((resolve) => setTimeout(resolve, heldMs));
       for (const [near, far] of pairs) { near.destroy(); far.destroy(); }
       swallowing = false;
+    },
+    muteServer() {
+      for (const [, far] of pairs) muted.add(far);
     },
     close: () => new Promise<void>((resolve) => {
       for (const [near, far] of pairs) { near.destroy(); far.destroy(); }

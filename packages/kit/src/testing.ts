@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
@@ -48,6 +49,26 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 /** A name no other test run uses: exchanges, key prefixes, queues. */
 export function uniqueName(label: string): string {
   return `${label}.${randomBytes(4).toString('hex')}`;
+}
+
+/** Runs a TypeScript entry point (a process's main.ts) to its exit: its exit code and everything it wrote. */
+export function runToExit(file: string, env: Readonly<Record<string, string>>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not exit within ${timeoutMs} ms\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */

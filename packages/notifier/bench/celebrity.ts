@@ -65,6 +65,7 @@ export async function runCelebrity(full: boolean): Promise<{ results: Record<str
       },
       summary: [
         { figure: 'celebrity.p99Ms', value: celebrityFigures.p99Ms, unit: 'ms', target: `<= 1,000 ms to ${size.online} online of ${size.friends} friends`, met: celebrityFigures.p99Ms <= 1_000 && celebrityFigures.lost === 0 && size.friends >= 20_000 && size.online >= 10_000 },
+        { figure: 'celebrity.backgroundAchievedPostsPerSec', value: withCelebrity.achievedPerSec, unit: 'posts/s', offered: size.rate, baseline: alone.achievedPerSec },
         { figure: 'celebrity.backgroundP99Ms', value: backgroundFigures.p99Ms, unit: 'ms', baseline: baseline.p99Ms, target: `<= 1.2x baseline at ${size.rate} posts/s`, met: ratio <= 1.2 && size.rate >= 250 },
       ],
     };

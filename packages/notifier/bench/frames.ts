@@ -1,7 +1,7 @@
-import type { PostNotification } from '@herald/contracts';
+import type { PostedMessage, PostNotification } from '@herald/contracts';
 
 /** The payload of bench post i, as the notifier writes it to a socket. */
-export function benchPayload(i: number): PostNotification['payload'] {
+export function benchPayload(i: number): PostedMessage {
   return { postId: `0190c8a0-0000-7000-8000-${i.toString(16).padStart(12, '0')}`, postText: `fan-out post ${i} with some text in it`, author_user_id: 'bench-author' };
 }
 
@@ -14,5 +14,5 @@ export function benchNotification(i: number, fanout: number, users: number): Pos
   const recipients = Array.from({ length: fanout }, (_, k) => `u${(i * fanout + k) % users}`);
   // A position as the log writes them: sockets compare cursors.
   const position = `0000000000000001-${i.toString(16).padStart(16, '0')}`;
-  return { eventId: `bench-${i}`, position, payload: benchPayload(i), recipients, part: 0, parts: 1 };
+  return { eventId: `bench-${i}`, position, kind: 'post.created', payload: benchPayload(i), recipients, part: 0, parts: 1 };
 }

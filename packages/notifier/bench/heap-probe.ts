@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 import { uniqueName } from '@herald/kit/testing';
 import { startNotifier } from '../src/server.js';
-import { startTestAuthServer } from '../src/testing/authServer.js';
+import { startTestAuthServer } from '../src/testing/auth-server.js';
 import { notifierConfig, testLogger } from '../src/testing/notifiers.js';
 import { startFleets } from './fleets.js';
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@herald/kit/testing';
 import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
 import { postsExchangeType } from '@herald/contracts';
-import { startTestAuthServer, type TestAuthServer } from '../src/testing/authServer.js';
+import { startTestAuthServer, type TestAuthServer } from '../src/testing/auth-server.js';
 import { spawnNotifier, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { rabbitUrl } from '../src/testing/rabbit.js';
 import { openFileLimit, rssOf, startFleets } from './fleets.js';
@@ -160,7 +160,7 @@ async function fanoutPart(auth: TestAuthServer, results: Results, summary: Bench
     users: fanoutUsers, socketsPerUser: fanoutSocketsPerUser, recipientsPerPost: fanoutRecipients, posts: fanoutPosts,
     deliveriesPerSec: Math.round(rate), baselineDeliveriesPerSec: Math.round(baselineRate), loadAverage1mBefore,
   };
-  summary.push({ figure: 'fanout.deliveriesPerSec', value: rate, unit: '/s', baseline: baselineRate, target: '>= 100,000 /s and >= 0.7x baseline', met: rate >= 100_000 && rate >= 0.7 * baselineRate });
+  summary.push({ figure: 'fanout.deliveriesPerSec', value: rate, unit: 'deliveries/s', offered: `closed loop: ${fanoutPosts} posts published at once`, baseline: baselineRate, target: '>= 100,000 /s and >= 0.7x baseline', met: rate >= 100_000 && rate >= 0.7 * baselineRate });
 }
 
 async function main(): Promise<void> {

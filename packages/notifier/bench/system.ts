@@ -10,7 +10,7 @@ import { callOk, createTestDatabase, uniqueName, type TestDatabase } from '@hera
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
 
-const commandApiMain = fileURLToPath(new URL('../../command-api/src/main.ts', import.meta.url));
+const commandApiMain = fileURLToPath(import.meta.resolve('@herald/command-api/main'));
 const password = 'bench-password';
 
 export interface User {
@@ -21,6 +21,8 @@ export interface User {
 export interface BenchSystem {
   readonly apiUrl: string;
   readonly notifierUrl: string;
+  /** The projector's health and metrics server. */
+  readonly projectorUrl: string;
   readonly fleets: Fleets;
   /** The first notifier process (the one `notifierUrl` names). */
   readonly notifier: HeraldProcess;
@@ -52,7 +54,8 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
     });
     processes.push(api);
     const apiUrl = `http://127.0.0.1:${api.port}`;
-    processes.push(await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix }));
+    const projector = await spawnProjector({ DATABASE_URL: database.url, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix });
+    processes.push(projector);
     const notifierEnv = {
       AUTH_GRPC_ADDRESS: `127.0.0.1:${String(api.ready.grpcPort)}`, FEED_EXCHANGE: exchange, REDIS_KEY_PREFIX: redisKeyPrefix, AUTH_FAILURES_PER_CLIENT: '1000000',
     };
@@ -61,6 +64,7 @@ export async function startBenchSystem(label: string, sockets: number): Promise<
     return {
       apiUrl,
       notifierUrl: `${notifier.url}/post/feed/posted`,
+      projectorUrl: `http://127.0.0.1:${projector.port}`,
       notifier,
       fleets,
       async addNotifier() {
@@ -204,4 +208,40 @@ export class ProbeLedger {
       p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.reduce((m, l) => Math.max(m, l), 0),
     };
   }
+}
+
+/** A Prometheus histogram's cumulative bucket counts, by upper bound (the +Inf bucket as Infinity). */
+export type HistogramBuckets = ReadonlyMap<number, number>;
+
+/** Reads one histogram (summed over its labels) from a process's /metrics. */
+export async function scrapeHistogram(baseUrl: string, name: string): Promise<HistogramBuckets> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  const line = new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
+  for (const [, le, count] of text.matchAll(line)) {
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count));
+  }
+  return buckets;
+}
+
+/**
+ * The q-quantile of what was observed between two scrapes, in the histogram's unit,
+ * interpolated within its bucket (as PromQL's histogram_quantile): as fine as the buckets.
+ */
+export function quantileBetween(before: HistogramBuckets, after: HistogramBuckets, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i += 1) {
+    if (counts[i]! < rank) continue;
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    const upper = bounds[i]!;
+    if (upper === Infinity) return lower;
+    const below = i === 0 ? 0 : counts[i - 1]!;
+    return lower + (upper - lower) * ((rank - below) / Math.max(1, counts[i]! - below));
+  }
+  return bounds.at(-2) ?? Number.NaN;
 }

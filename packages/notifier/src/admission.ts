@@ -7,7 +7,7 @@ import type { CatchUp } from './catch-up.js';
 import { closeCodes, refusals, type Refusal } from './codes.js';
 import type { HistoryReader } from './history.js';
 import type { Hub } from './hub.js';
-import type { SessionSockets, SocketSession } from './sessionSockets.js';
+import type { SessionSockets, SocketSession } from './session-sockets.js';
 import type { Transport, Peer } from './transport.js';
 
 /** How long the process's first socket waits for the queue's binding before it is let in anyway. */
@@ -25,10 +25,23 @@ export interface AdmissionOptions {
   readonly isStopping: () => boolean;
 }
 
-/** The cursor a client resumes from: `since` in the query, or the `X-Herald-Since` header. */
-export function sinceOf(req: IncomingMessage, url: URL): string | undefined {
+/** What a client asked of its feed socket, besides being let in. */
+export interface FeedRequest {
+  /** The cursor it resumes from: `since` in the query, or the `X-Herald-Since` header. */
+  readonly since: string | undefined;
+  /** `changes=1`: friends' edits and deletes too. OTUS clients send nothing and get new posts only. */
+  readonly changes: boolean;
+}
+
+const changesValues: ReadonlyMap<string, boolean> = new Map([['1', true], ['true', true], ['0', false], ['false', false]]);
+
+/** The client's request, or the refusal for one it got wrong. */
+export function feedRequestOf(req: IncomingMessage, url: URL): FeedRequest | Refusal {
   const header = req.headers['x-herald-since'];
-  return url.searchParams.get('since') ?? (typeof header === 'string' ? header : undefined);
+  const since = url.searchParams.get('since') ?? (typeof header === 'string' ? header : undefined);
+  const asked = url.searchParams.get('changes');
+  const changes = asked === null ? false : changesValues.get(asked.toLowerCase());
+  return changes === undefined ? refusals.badChanges : { since, changes };
 }
 
 /**
@@ -40,9 +53,9 @@ export function sinceOf(req: IncomingMessage, url: URL): string | undefined {
  * joins the hub. Returns the refusal to answer instead, if any.
  */
 export function createAdmission({ hub, bindings, transport, wss, catchUp, history, lastSeen, sessions, isStopping }: AdmissionOptions) {
-  return async function admit(session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined): Promise<Refusal | undefined> {
+  return async function admit(session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, { since, changes }: FeedRequest): Promise<Refusal | undefined> {
     const { userId } = session;
-    const peer: Peer = { userId, socket: undefined, alive: true, closeTimer: undefined, cursor: undefined, pending: undefined };
+    const peer: Peer = { userId, changes, socket: undefined, alive: true, closeTimer: undefined, cursor: undefined, pending: undefined };
     const admitted = hub.add(userId, peer);
     let opened: () => void = () => undefined;
     const open = new Promise<void>((resolve) => (opened = resolve));

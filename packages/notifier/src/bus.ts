@@ -3,7 +3,7 @@ import { postNotificationSchema, postsExchangeType, type PostNotification } from
 import { Backoff, type Logger } from '@herald/kit';
 import type { BindingTarget } from './bindings.js';
 import type { NotifierMetrics } from './metrics.js';
-import { RecentIds } from './recentIds.js';
+import { RecentIds } from './recent-ids.js';
 
 export interface BusOptions {
   readonly url: string;

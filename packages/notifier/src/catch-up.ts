@@ -46,7 +46,7 @@ export class CatchUp {
   }
 
   async #catchUp(peer: Peer, since: string, tell: boolean): Promise<void> {
-    const recovery = await this.history.after(peer.userId, since);
+    const recovery = await this.history.after(peer.userId, since, { changes: peer.changes });
     if (recovery.recovered) {
       if (peer.cursor === undefined || since > peer.cursor) peer.cursor = since;
       for (const { cursor, frame } of recovery.frames) this.#sendNewer(peer, cursor, frame);

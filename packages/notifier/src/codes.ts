@@ -11,6 +11,7 @@ export const refusals = {
   authUnavailable: { status: 503, reason: 'Service Unavailable', code: 'auth_unavailable', message: 'the auth service did not answer; try again' },
   stopping: { status: 503, reason: 'Service Unavailable', code: 'stopping', message: 'this notifier is shutting down; reconnect' },
   upgradeRequired: { status: 426, reason: 'Upgrade Required', code: 'upgrade_required', message: 'this endpoint speaks websocket only' },
+  badChanges: { status: 400, reason: 'Bad Request', code: 'bad_changes', message: 'changes must be 1 or true (send edits and deletes too), 0 or false, or absent' },
   tooManyAuthFailures: { status: 429, reason: 'Too Many Requests', code: 'too_many_auth_failures', message: 'too many refused tokens from this address; retry after Retry-After seconds' },
 } as const;
 

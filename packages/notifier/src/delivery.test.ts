@@ -5,7 +5,7 @@ import { eventually, startTcpProxy, uniqueName, type TcpProxy } from '@herald/ki
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
 import { startIdentities, type Identities } from './testing/identities.js';
-import { connectFeed, type FeedClient } from './testing/feedClient.js';
+import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { metricValue, notifierConfig, testLogger } from './testing/notifiers.js';
 import { bindingsFrom, createTestPublisher, notification, rabbitUrl, type TestPublisher } from './testing/rabbit.js';
 

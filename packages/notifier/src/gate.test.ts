@@ -4,8 +4,8 @@ import { eventually, freePort, uniqueName } from '@herald/kit/testing';
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
-import { startTestAuthServer, type TestAuthServer } from './testing/authServer.js';
-import { connectFeed, refusedUpgrade, type FeedClient } from './testing/feedClient.js';
+import { startTestAuthServer, type TestAuthServer } from './testing/auth-server.js';
+import { connectFeed, refusedUpgrade, type FeedClient } from './testing/feed-client.js';
 import { metricValue, notifierConfig, testLogger } from './testing/notifiers.js';
 
 let ids: Identities;

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@herald/kit';
-import { sinceOf } from './admission.js';
+import { feedRequestOf, type FeedRequest } from './admission.js';
 import { tokenOf, type TokenValidator } from './auth.js';
-import { clientAddress } from './clientAddress.js';
+import { clientAddress } from './client-address.js';
 import { refusals, type Refusal } from './codes.js';
-import type { FailureWindows } from './failureWindows.js';
+import type { FailureWindows } from './failure-windows.js';
 import type { NotifierMetrics } from './metrics.js';
 import { refuseUpgrade } from './refuse.js';
-import type { SocketSession } from './sessionSockets.js';
+import type { SocketSession } from './session-sockets.js';
 
 export interface GateOptions {
   readonly path: string;
@@ -22,7 +22,7 @@ export interface GateOptions {
   readonly logger: Logger;
   readonly metrics: NotifierMetrics;
   /** Completes the upgrade for an authenticated session, or returns the refusal to answer. */
-  readonly admit: (session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, since: string | undefined) => Promise<Refusal | undefined>;
+  readonly admit: (session: SocketSession, req: IncomingMessage, socket: Duplex, head: Buffer, request: FeedRequest) => Promise<Refusal | undefined>;
 }
 
 function onRawSocketError(this: Duplex): void {
@@ -31,7 +31,7 @@ function onRawSocketError(this: Duplex): void {
 
 /**
  * The server's `upgrade` listener: decides, before any upgrade, whether this request
- * may become a feed socket, and answers 404, 401, 429 or 503 on the raw socket if not.
+ * may become a feed socket, and answers 404, 400, 401, 429 or 503 on the raw socket if not.
  * A refused token costs its address one of its few failures per window; past them the
  * address is answered 429 from the caches alone.
  */
@@ -47,6 +47,8 @@ export function createUpgradeGate(options: GateOptions) {
     const url = new URL(req.url ?? '/', 'http://notifier.invalid');
     if (url.pathname !== options.path) return refuse(socket, refusals.notFound, requestId);
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
+    const request = feedRequestOf(req, url);
+    if ('status' in request) return refuse(socket, request, requestId);
     const token = tokenOf(req, url);
     if (!token) return refuse(socket, refusals.unauthorized, requestId);
     const client = clientAddress(req, options.trustProxy);
@@ -64,7 +66,7 @@ export function createUpgradeGate(options: GateOptions) {
     }
     if (options.isStopping()) return refuse(socket, refusals.stopping, requestId);
     const { kind: _user, ...checked } = verdict;
-    const refusal = await options.admit({ ...checked, token }, req, socket, head, sinceOf(req, url));
+    const refusal = await options.admit({ ...checked, token }, req, socket, head, request);
     if (refusal) refuse(socket, refusal, requestId);
   }
 

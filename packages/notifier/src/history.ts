@@ -1,4 +1,4 @@
-import { decodeHistoryEntry, historyKeys, isCursor, startOfHistory, type ResumeFailed } from '@herald/contracts';
+import { decodeHistoryEntry, historyKeys, isCursor, isPostFrame, startOfHistory, type ResumeFailed } from '@herald/contracts';
 import type { Redis, Result } from 'ioredis';
 
 /** What a resume sends: the frames after the cursor, oldest first, or why it cannot. */
@@ -31,9 +31,11 @@ export class HistoryReader {
   /**
    * The user's notifications after `since`, whole or not at all: a cursor that is not one,
    * or from before what this Redis holds (history began later, or the user's oldest
-   * entries were trimmed past it), cannot be vouched for.
+   * entries were trimmed past it), cannot be vouched for. History holds friends' edits and
+   * deletes too, in log order with the posts; only a socket that opted in (`changes`) is
+   * sent them.
    */
-  async after(userId: string, since: string): Promise<Recovery> {
+  async after(userId: string, since: string, { changes }: { changes: boolean }): Promise<Recovery> {
     if (!isCursor(since)) return { recovered: false, reason: 'cursor_unknown' };
     let read: [string, string, string[]];
     try {
@@ -58,7 +60,7 @@ export class HistoryReader {
     const frames = new Map<string, string>();
     for (const raw of entries) {
       const entry = decodeHistoryEntry(raw);
-      if (entry && entry.cursor > since && !frames.has(entry.cursor)) frames.set(entry.cursor, entry.frame);
+      if (entry && entry.cursor > since && !frames.has(entry.cursor) && (changes || isPostFrame(entry.frame))) frames.set(entry.cursor, entry.frame);
     }
     return { recovered: true, frames: [...frames].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cursor, frame]) => ({ cursor, frame })) };
   }

@@ -51,10 +51,6 @@ export class Hub<Peer> {
     return this.#peersByUser.get(userId);
   }
 
-  users(): IterableIterator<string> {
-    return this.#peersByUser.keys();
-  }
-
   peers(): IterableIterator<Peer> {
     return this.#userByPeer.keys();
   }

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
-import { connectFeed, type FeedClient } from './testing/feedClient.js';
+import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { notifierConfig, testLogger } from './testing/notifiers.js';
 

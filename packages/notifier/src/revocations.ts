@@ -3,7 +3,7 @@ import { sessionRevocationChannel, sessionRevocationSchema } from '@herald/contr
 import type { Logger } from '@herald/kit';
 import type { TokenValidator } from './auth.js';
 import type { NotifierMetrics } from './metrics.js';
-import type { SessionSockets } from './sessionSockets.js';
+import type { SessionSockets } from './session-sockets.js';
 
 export interface RevocationFeedOptions {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { WebSocketServer } from 'ws';
 import { createOps, type Logger, type Ops } from '@herald/kit';
-import type { PostNotification } from '@herald/contracts';
+import { pushedFrame, type PostNotification } from '@herald/contracts';
 import { TokenValidator } from './auth.js';
 import { Redis } from 'ioredis';
 import { Bindings } from './bindings.js';
@@ -82,20 +82,24 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: config.MAX_CLIENT_FRAME_BYTES, clientTracking: false });
 
   /**
-   * Writes a post to every local socket of its recipients. The frame is encoded once,
-   * when the first local recipient is found; a message for nobody here costs only the
+   * Writes a notification to every local socket of its recipients that wants it: a new
+   * post to all, an edit or a delete only to those that opted in. The frame is encoded
+   * once, when the first such socket is found; a message for nobody here costs only the
    * lookups. A socket catching up gets it after its history; one that has it already
    * (a redelivery, or sent from history) does not get it again.
    */
-  function fanOut({ payload, position, recipients }: PostNotification): void {
+  function fanOut(notification: PostNotification): void {
+    const { position, recipients } = notification;
     if (lastSeen === undefined || position > lastSeen) lastSeen = position;
+    const forAll = notification.kind === 'post.created';
     let frame: Buffer | undefined;
     let delivered = 0;
     for (const userId of recipients) {
       const peers = hub.peersOf(userId);
       if (!peers) continue;
-      frame ??= Buffer.from(JSON.stringify({ postId: payload.postId, postText: payload.postText, author_user_id: payload.author_user_id, cursor: position }));
       for (const peer of peers) {
+        if (!forAll && !peer.changes) continue;
+        frame ??= Buffer.from(JSON.stringify(pushedFrame(notification)));
         if (peer.pending) peer.pending.push({ cursor: position, frame });
         else if (sendNewer(transport, peer, position, frame)) delivered += 1;
       }

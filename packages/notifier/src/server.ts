@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@herald/kit';
 import { createAdmission } from './admission.js';
 import { closeCodes, refusals } from './codes.js';
-import { FailureWindows } from './failureWindows.js';
+import { FailureWindows } from './failure-windows.js';
 import { createUpgradeGate } from './gate.js';
 import { refuseRequest } from './refuse.js';
 import { RevocationFeed } from './revocations.js';
 import { createRooms, type Rooms } from './rooms.js';
-import { SessionSockets } from './sessionSockets.js';
+import { SessionSockets } from './session-sockets.js';
 import type { NotifierConfig } from './settings.js';
 
 export const feedPath = '/post/feed/posted';
@@ -25,7 +25,7 @@ export interface Notifier {
  * The notifier in this process: the rooms (see rooms.ts), an HTTP server whose upgrade
  * gate authenticates before any upgrade, and a graceful stop. Port 0 binds a free port.
  */
-export async function startNotifier(config: NotifierConfig, { logger = createLogger('notifier') }: { logger?: Logger } = {}): Promise<Notifier> {
+export async function startNotifier(config: NotifierConfig, { logger = createLogger('notifier', config.LOG_LEVEL) }: { logger?: Logger } = {}): Promise<Notifier> {
   let stopping = false;
   const rooms = createRooms(config, logger);
   const { bus, auth, metrics, transport, hub } = rooms;

@@ -5,6 +5,8 @@ import type { NotifierMetrics } from './metrics.js';
 /** One client connection of one user; `socket` is set once the upgrade completes. */
 export interface Peer {
   readonly userId: string;
+  /** Opted in (`changes=1`): also sent friends' edits and deletes, not only their new posts. */
+  readonly changes: boolean;
   socket: WebSocket | undefined;
   /** The cursor of the last post this peer was sent (or its starting point): nothing at or before it is sent again. */
   cursor: string | undefined;

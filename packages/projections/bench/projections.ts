@@ -65,8 +65,8 @@ if (parts.includes('replay')) {
   const replayTarget = 1_000_000 / 60;
   results.replay = replay;
   summary.push(
-    { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
-    { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
+    { figure: 'replay.eventsPerSec', value: replay.eventsPerSec, unit: 'events/s', offered: 'closed loop: a stored log replayed', target: '>= 16,667 (1M events in 60 s)', met: replay.eventsPerSec >= replayTarget },
+    { figure: 'replay.feedRowsPerSec', value: replay.feedRowsPerSec, unit: 'rows/s', offered: 'closed loop: a stored log replayed', baseline: replay.baselineRowsPerSec, target: '>= 166,667 (10M rows in 60 s)', met: replay.feedRowsPerSec >= 10 * replayTarget },
     { figure: 'replay.events', value: replay.events, unit: 'events' },
   );
 }
@@ -76,9 +76,10 @@ if (parts.includes('lag')) {
   if (!lagFigures || !lagSustained) throw new Error('the lag benchmark measured nothing');
   Object.assign(results, { lag: lagFigures, lagSustained });
   summary.push(
-    { figure: 'lag.achievedPerSec', value: lagFigures.achievedPerSec, unit: 'events/s', target: '2,000 offered' },
+    { figure: 'lag.achievedPerSec', value: lagFigures.achievedPerSec, unit: 'events/s', offered: lagFigures.offeredPerSec },
     { figure: 'lag.p50Ms', value: lagFigures.p50Ms, unit: 'ms' },
     { figure: 'lag.p99Ms', value: lagFigures.p99Ms, unit: 'ms', target: '<= 50 ms at 2,000 events/s', met: lagFigures.p99Ms <= 50 && lagFigures.achievedPerSec >= 1900 },
+    { figure: 'lagSustained.achievedPerSec', value: lagSustained.achievedPerSec, unit: 'events/s', offered: lagSustained.offeredPerSec },
     { figure: 'lagSustained.p99Ms', value: lagSustained.p99Ms, unit: 'ms', target: `at ${lagSustained.offeredPerSec} events/s (context)` },
   );
 }
@@ -88,8 +89,8 @@ if (parts.includes('outbox')) {
   results.outbox = { ...outbox, loadAverage1mBefore };
   summary.push(
     { figure: 'outbox.rowsPerPost', value: outbox.rowsPerPost, unit: 'rows', target: '1 at 50 friends', met: outbox.rowsPerPost === 1 },
-    { figure: 'outbox.publishedPostsPerSec', value: outbox.publishedPostsPerSec, unit: 'posts/s', baseline: outbox.baselinePostsPerSec, target: 'with confirms, 50 recipients a post' },
-    { figure: 'outbox.publishedRecipientsPerSec', value: outbox.publishedRecipientsPerSec, unit: 'recipients/s', target: '>= 10,000 with confirms', met: outbox.publishedRecipientsPerSec >= 10_000 },
+    { figure: 'outbox.publishedPostsPerSec', value: outbox.publishedPostsPerSec, unit: 'posts/s', offered: 'closed loop: a waiting outbox drained', baseline: outbox.baselinePostsPerSec, target: 'with confirms, 50 recipients a post' },
+    { figure: 'outbox.publishedRecipientsPerSec', value: outbox.publishedRecipientsPerSec, unit: 'recipients/s', offered: 'closed loop: a waiting outbox drained', target: '>= 10,000 with confirms', met: outbox.publishedRecipientsPerSec >= 10_000 },
   );
 }
 if (parts.includes('feedQuery')) {
@@ -99,7 +100,7 @@ if (parts.includes('feedQuery')) {
   summary.push(
     { figure: 'feedQuery.p99Ms', value: feed.p99Ms, unit: 'ms', baseline: feed.baselineP99Ms, target: `<= 20 ms (${context})`, met: feed.p99Ms <= 20 },
     { figure: 'feedQuery.p50Ms', value: feed.p50Ms, unit: 'ms', baseline: feed.baselineP50Ms },
-    { figure: 'feedQuery.queriesPerSec', value: feed.queriesPerSec, unit: 'queries/s', baseline: feed.baselineQueriesPerSec, target: `${feed.offeredPerSec} offered` },
+    { figure: 'feedQuery.queriesPerSec', value: feed.queriesPerSec, unit: 'queries/s', offered: feed.offeredPerSec, baseline: feed.baselineQueriesPerSec },
   );
 }
 

@@ -21,7 +21,7 @@ export interface Installed {
 
 /** Whether a projection's live tables of version `from` are brought to the code's in place, by its `migration`. */
 export function migratesInPlace(projection: Projection, from: number): boolean {
-  return projection.migration !== undefined && from === projection.version - 1;
+  return projection.migration !== undefined && from < projection.version && from >= (projection.migratesFrom ?? projection.version - 1);
 }
 
 /**

@@ -4,6 +4,7 @@ import { projections } from './projections/list.js';
 import type { Projection } from './projection.js';
 import { installProjections, migrationOwner } from './install.js';
 import { problemsDdl } from './problems.js';
+import { outboxParkedDdl } from './outbox/parked.js';
 import { checkpointsDdl, liveSchema } from './schema.js';
 import { identifier } from './sql.js';
 
@@ -23,6 +24,7 @@ function inSchema(schema: string, ddl: string): string {
 export const readModelMigrations: readonly Migration[] = [
   { id: '000-schema', sql: `CREATE SCHEMA IF NOT EXISTS ${identifier(liveSchema)}; ${inSchema(liveSchema, checkpointsDdl)}` },
   { id: '001-problems', sql: inSchema(liveSchema, problemsDdl) },
+  { id: '002-outbox-parked', sql: inSchema(liveSchema, outboxParkedDdl) },
 ];
 
 /**

@@ -46,6 +46,8 @@ export interface Projection {
    * built beside the live tables, and a non-replayable one is refused.
    */
   readonly migration?: string;
+  /** The oldest version whose live tables `migration` also brings to this one (by default only `version - 1`). */
+  readonly migratesFrom?: number;
   project(run: Run): readonly Statement[];
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
+import { createEventStore, type EventStore } from '@herald/eventstore';
 import { createLogger, createOps, createPostgresPool, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import { followLog, type Follower } from './live.js';
@@ -38,12 +38,12 @@ const upgradeBatchSize = 5000;
  * live tables another version wrote is built anew beside them and swapped in.
  */
 export async function startProjector(config: ProjectorConfig, options: ProjectorOptions = {}): Promise<Projector> {
-  const logger = options.logger ?? createLogger('projector');
+  const logger = options.logger ?? createLogger('projector', config.LOG_LEVEL);
   const projections = options.projections ?? createProjections({ feedFanoutLimit: config.FEED_FANOUT_LIMIT });
   // Room for the follower, the relay, and a version being built (its session and its batches).
   const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'projector: idle PostgreSQL connection failed'));
-  const stale = await prepareTables(pool, config, projections).catch(async (error: unknown) => {
+  const stale = await prepareTables(pool, projections).catch(async (error: unknown) => {
     await pool.end();
     throw error;
   });
@@ -68,6 +68,7 @@ export async function startProjector(config: ProjectorConfig, options: Projector
   const relay = startOutboxRelay({
     pool, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.FEED_EXCHANGE, logger, registry: ops.registry, history,
     limits: { rows: config.OUTBOX_BATCH_SIZE, recipients: config.OUTBOX_BATCH_RECIPIENTS, recipientsPerMessage: config.OUTBOX_RECIPIENTS_PER_MESSAGE },
+    confirmTimeoutMs: config.OUTBOX_CONFIRM_TIMEOUT_MS, refusalsBeforeParking: config.OUTBOX_REFUSALS_BEFORE_PARKING,
   });
   const metrics = projectorMetrics(ops.registry, () => follower?.stuck());
   follower = followLog({
@@ -114,9 +115,11 @@ export async function startProjector(config: ProjectorConfig, options: Projector
   };
 }
 
-/** Migrations, and which projections need a new version built (refusing those that cannot have one). */
-async function prepareTables(pool: pg.Pool, config: ProjectorConfig, projections: readonly Projection[]) {
-  if (!config.EVENTSTORE_URL) await migrateEventStore(pool);
+/**
+ * The read models' migrations (the projector owns that schema; the event store's is the
+ * command API's), and which projections need a new version built (refusing those that cannot have one).
+ */
+async function prepareTables(pool: pg.Pool, projections: readonly Projection[]) {
   await migrateReadModels(pool, projections);
   const stale = await staleProjections(pool, projections);
   refuseUnbuildable(stale);

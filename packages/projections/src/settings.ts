@@ -1,5 +1,6 @@
 import { postsExchange } from '@herald/contracts';
 import { commonSettings, loadConfig, host, integer, optional, port, rabbitmqSettings, text, url } from '@herald/kit';
+import { defaultConfirmTimeoutMs, defaultRefusalsBeforeParking } from './outbox/relay.js';
 import { defaultFeedFanoutLimit } from './projections/feeds.js';
 
 /** The projector's environment: everything it reads, with defaults a local machine runs with. */
@@ -27,6 +28,10 @@ export const settings = {
   OUTBOX_BATCH_RECIPIENTS: integer(1, 10_000_000, 100_000),
   /** Most recipients in one message; a post with more is published as several parts. */
   OUTBOX_RECIPIENTS_PER_MESSAGE: integer(1, 1_000_000, 10_000),
+  /** Longest wait for RabbitMQ to confirm a batch; past it the relay reconnects and gives up its lock meanwhile, so a standby may take over. */
+  OUTBOX_CONFIRM_TIMEOUT_MS: integer(100, 600_000, defaultConfirmTimeoutMs),
+  /** A notification RabbitMQ refuses (basic.nack) this many times in a row is parked in outbox_parked so the rest flow (docs/operations.md). */
+  OUTBOX_REFUSALS_BEFORE_PARKING: integer(1, 1000, defaultRefusalsBeforeParking),
   /**
    * Authors with more friends than this are not fanned out into their friends' feeds but merged in at read time
    * (back to fan-out below 90% of it); `herald rebuild` (make replay) rebuilds with it too. Changing it needs no rebuild: feeds serve the

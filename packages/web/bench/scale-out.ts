@@ -9,8 +9,8 @@ import { loadavg } from 'node:os';
 import { inPool } from '@herald/kit';
 import { percentile, progress, writeBenchReport } from '@herald/kit/bench';
 import { call } from '@herald/kit/testing';
-import { openDevice, type Device } from '../src/testing/client.js';
-import { startSystem, type HeraldSystem } from '../src/testing/system.js';
+import { openDevice, type Device } from '../../system-tests/src/testing/client.js';
+import { startSystem, type HeraldSystem } from '../../system-tests/src/testing/system.js';
 
 const full = process.env.BENCH_FULL === '1';
 const friendCount = Number(process.env.BENCH_FRIENDS ?? (full ? 1000 : 200));

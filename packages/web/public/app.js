@@ -27,9 +27,21 @@ function setLiveState(state) {
 
 // ---- the feed -------------------------------------------------------------------
 
-// Live posts by arrival, so a feed read that was already on its way when one arrived
-// does not drop it from view.
+// Live posts, edits and deletes by arrival, so a feed read that was already on its way
+// when one arrived neither drops it from view nor undoes it.
 const arrivals = [];
+const changes = [];
+
+/** Keeps the newest 100 of a list of arrivals. */
+function remember(list, item) {
+  list.push({ at: performance.now(), ...item });
+  if (list.length > 100) list.shift();
+}
+
+/** The feed's element of a post, if the page shows it. */
+function shownPost(postId) {
+  return $('#feed').querySelector(`[data-post-id="${CSS.escape(postId)}"]`);
+}
 
 async function refreshFeed() {
   const asked = performance.now();
@@ -41,7 +53,8 @@ async function refreshFeed() {
       ...newer.map((post) => postElement(post, { live: true })),
       ...posts.map((post) => postElement(post)),
     );
-    $('#feed-empty').hidden = posts.length + newer.length > 0;
+    for (const change of changes.filter((c) => c.at > asked)) showChange(change);
+    $('#feed-empty').hidden = $('#feed').childElementCount > 0;
     $('#feed-error').textContent = '';
   } catch (error) {
     $('#feed-error').textContent = `The feed could not be loaded. ${humanError(error, 'load the feed')}`;
@@ -51,11 +64,31 @@ async function refreshFeed() {
 /** A post pushed by the notifier: on top of the feed, once. It was written as it arrived. */
 function showLivePost({ postId, postText, author_user_id }) {
   const post = { id: postId, text: postText, author_user_id, created_at: new Date().toISOString() };
-  arrivals.push({ at: performance.now(), post });
-  if (arrivals.length > 100) arrivals.shift();
-  if ($('#feed').querySelector(`[data-post-id="${CSS.escape(postId)}"]`)) return;
+  remember(arrivals, { post });
+  if (shownPost(postId)) return;
   $('#feed').prepend(postElement(post, { live: true }));
   $('#feed-empty').hidden = true;
+}
+
+/** A friend's edit or delete pushed by the notifier: the post changes or leaves in place, if shown. */
+function showLiveChange(change) {
+  remember(changes, change);
+  showChange(change);
+}
+
+function showChange({ type, postId, postText }) {
+  const item = shownPost(postId);
+  if (!item) return;
+  if (type === 'post.deleted') {
+    item.remove();
+    $('#feed-empty').hidden = $('#feed').childElementCount > 0;
+    return;
+  }
+  item.querySelector('.text').textContent = postText;
+  item.querySelector('.edited').hidden = false;
+  item.classList.remove('changed');
+  void item.offsetWidth; // restarts the highlight for a second edit
+  item.classList.add('changed');
 }
 
 // ---- sections (tabs on a phone; side by side on a wide screen) -----------------------
@@ -93,6 +126,8 @@ async function showSignedIn({ userId, token }) {
     // Posts made while the socket was down (or the page was closed) arrive first, in order.
     cursor: cursorStore(userId),
     onPost: showLivePost,
+    // Friends' edits and deletes: the page opted in, so they come on the same socket.
+    onChange: showLiveChange,
     onState: setLiveState,
     // The notifier could not recover the whole gap: the feed read has it.
     onResumeFailed: () => refreshFeed(),
@@ -114,6 +149,7 @@ function signOut(message = '') {
   session.set(null);
   api.forgetPosition();
   arrivals.length = 0;
+  changes.length = 0;
   $('#feed').replaceChildren();
   friends.clear();
   myPosts.clear();

@@ -1,7 +1,8 @@
 // The live feed: a websocket to the notifier's /post/feed/posted, authenticated with
-// the `token` query parameter (browsers cannot set headers on a websocket), which
-// reconnects with backoff for as long as the user stays signed in, and resumes from the
-// cursor of the last post it got (`since`), across dropped connections and reloads.
+// the `token` query parameter (browsers cannot set headers on a websocket), opted in to
+// friends' edits and deletes (`changes=1`), which reconnects with backoff for as long as
+// the user stays signed in, and resumes from the cursor of the last frame it got
+// (`since`), across dropped connections and reloads.
 
 const feedPath = '/post/feed/posted';
 const maxBackoffMs = 30_000;
@@ -20,6 +21,12 @@ function isPostedMessage(value) {
     && typeof value.postId === 'string' && typeof value.postText === 'string' && typeof value.author_user_id === 'string';
 }
 
+/** A friend's edit (`post.updated`, with the new text) or delete (`post.deleted`) of a post. */
+function isPostChange(value) {
+  return value !== null && typeof value === 'object' && typeof value.postId === 'string'
+    && (value.type === 'post.deleted' || (value.type === 'post.updated' && typeof value.postText === 'string'));
+}
+
 function isResumeFailed(value) {
   return value !== null && typeof value === 'object' && value.type === 'resume' && value.recovered === false;
 }
@@ -35,13 +42,15 @@ export function cursorStore(userId) {
 
 /**
  * Opens the live feed. `onPost({postId, postText, author_user_id, cursor})` gets each
- * post, missed ones first after a reconnect or a reload; `onState('connecting' | 'live' |
+ * post, and `onChange({type: 'post.updated' | 'post.deleted', postId, postText?, ...})`
+ * each edit and delete of one, missed ones first (in order) after a reconnect or a
+ * reload; `onState('connecting' | 'live' |
  * 'offline', reconnected)` follows the connection; `onResumeFailed()` is told when the
  * notifier could not recover the whole gap (reload the feed over HTTP then);
  * `onSessionEnded()` is told, instead of a reconnect, when the notifier closed the socket
  * because the session ended. Returns `close()`.
  */
-export function openLiveFeed(url, token, { cursor, onPost, onState, onResumeFailed, onSessionEnded }) {
+export function openLiveFeed(url, token, { cursor, onPost, onChange, onState, onResumeFailed, onSessionEnded }) {
   let socket;
   let timer;
   let failures = 0;
@@ -51,6 +60,7 @@ export function openLiveFeed(url, token, { cursor, onPost, onState, onResumeFail
   function connect() {
     const target = new URL(url);
     target.searchParams.set('token', token);
+    target.searchParams.set('changes', '1');
     const since = cursor?.get();
     if (since) target.searchParams.set('since', since);
     onState('connecting', false);
@@ -67,7 +77,11 @@ export function openLiveFeed(url, token, { cursor, onPost, onState, onResumeFail
       } catch {
         return;
       }
-      if (isPostedMessage(message)) {
+      // A change carries every field of a post too: its `type` is what tells them apart.
+      if (isPostChange(message)) {
+        if (typeof message.cursor === 'string') cursor?.set(message.cursor);
+        onChange?.(message);
+      } else if (isPostedMessage(message) && message.type === undefined) {
         if (typeof message.cursor === 'string') cursor?.set(message.cursor);
         onPost(message);
       } else if (isResumeFailed(message)) {

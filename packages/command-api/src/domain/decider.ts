@@ -16,7 +16,7 @@ export interface Decider<State, Command, Event extends HeraldEvent> {
   /** Whether an event read from the stream belongs to this aggregate. */
   readonly accepts: (event: HeraldEvent) => event is Event;
   readonly evolve: (state: State, event: Event) => State;
-  /** Throws HeraldError to refuse; an empty list means "nothing to change". */
+  /** Throws CommandRefused to refuse; an empty list means "nothing to change". */
   readonly decide: (command: Command, state: State) => readonly Event[];
 }
 

@@ -1,5 +1,5 @@
 import type { FriendshipEvent, HeraldEvent } from '@herald/contracts';
-import { HeraldError } from '../errors.js';
+import { CommandRefused } from './refusals.js';
 import type { CommandMetadata, Decider } from './decider.js';
 import { eventMetadata, unreachable } from './decider.js';
 
@@ -47,8 +47,8 @@ function evolve(_state: FriendshipState, event: FriendshipEvent): FriendshipStat
 }
 
 function guardPair(change: FriendshipChange): void {
-  if (change.userId === change.friendId) throw new HeraldError('cannot_befriend_self');
-  if (!change.friendRegistered) throw new HeraldError('user_not_found', `user ${change.friendId} not found`);
+  if (change.userId === change.friendId) throw new CommandRefused('cannot_befriend_self');
+  if (!change.friendRegistered) throw new CommandRefused('user_not_found', `user ${change.friendId} not found`);
 }
 
 function addFriend(command: AddFriend, state: FriendshipState): FriendshipEvent[] {

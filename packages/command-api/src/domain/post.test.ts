@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HeraldError } from '../errors.js';
+import { CommandRefused } from './refusals.js';
 import type { PostCreated, PostDeleted, PostUpdated } from '@herald/contracts';
 import type { CreatePost, DeletePost, UpdatePost } from './post.js';
 import { postDecider } from './post.js';
@@ -53,7 +53,7 @@ test('creating over an existing post is a broken id source (an Error), not a ref
   const existing = postDecider.evolve(postDecider.initialState, created);
   assert.throws(
     () => postDecider.decide(create, existing),
-    (error: unknown) => error instanceof Error && !(error instanceof HeraldError),
+    (error: unknown) => error instanceof Error && !(error instanceof CommandRefused),
   );
 });
 

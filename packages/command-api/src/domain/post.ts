@@ -1,5 +1,5 @@
 import type { HeraldEvent, PostEvent } from '@herald/contracts';
-import { HeraldError } from '../errors.js';
+import { CommandRefused } from './refusals.js';
 import type { CommandMetadata, Decider } from './decider.js';
 import { eventMetadata, unreachable } from './decider.js';
 
@@ -46,8 +46,8 @@ function evolve(state: PostState, event: PostEvent): PostState {
 
 /** The live post the user may change, or the refusal: unknown or deleted is 404, someone else's is 403. */
 function guardAuthor(state: PostState, postId: string, userId: string): Extract<PostState, { status: 'live' }> {
-  if (state.status !== 'live') throw new HeraldError('post_not_found', `post ${postId} not found`);
-  if (state.authorId !== userId) throw new HeraldError('not_post_author');
+  if (state.status !== 'live') throw new CommandRefused('post_not_found', `post ${postId} not found`);
+  if (state.authorId !== userId) throw new CommandRefused('not_post_author');
   return state;
 }
 

@@ -35,7 +35,7 @@ test('a user id registers only once', () => {
 });
 
 test('a birthdate of today is refused: it must lie in the past', () => {
-  spec([]).when(register({ birthdate: '2026-03-01' })).thenRefuses('invalid_input');
+  spec([]).when(register({ birthdate: '2026-03-01' })).thenRefuses('birthdate_not_in_past');
 });
 
 test('a birthdate of yesterday is accepted', () => {

@@ -1,5 +1,5 @@
 import type { HeraldEvent, UserEvent, UserRegistered } from '@herald/contracts';
-import { HeraldError } from '../errors.js';
+import { CommandRefused } from './refusals.js';
 import type { CommandMetadata, Decider } from './decider.js';
 import { eventMetadata, unreachable } from './decider.js';
 
@@ -33,10 +33,10 @@ function utcDate(instant: Date): string {
 }
 
 function register(command: RegisterUser, state: UserState): UserEvent[] {
-  if (state.status === 'registered') throw new HeraldError('user_already_registered');
+  if (state.status === 'registered') throw new CommandRefused('user_already_registered');
   // ISO dates compare correctly as strings.
   if (command.data.birthdate >= utcDate(command.metadata.now)) {
-    throw new HeraldError('invalid_input', 'birthdate must be a date in the past');
+    throw new CommandRefused('birthdate_not_in_past');
   }
   return [{ type: 'UserRegistered', data: { ...command.data }, metadata: eventMetadata('UserRegistered', command.metadata) }];
 }

@@ -1,6 +1,7 @@
 import { EventStoreInputError, EventStoreUnavailableError } from '@herald/eventstore';
 import type { Logger } from '@herald/kit';
 import type { Middleware } from 'koa';
+import { CommandRefused, type RefusalReason } from '../domain/refusals.js';
 import type { ErrorName } from '../errors.js';
 import { errorTable, HeraldError } from '../errors.js';
 import type { HeraldState } from './context.js';
@@ -14,6 +15,16 @@ const libraryStatuses: Readonly<Record<number, ErrorName>> = {
   501: 'method_not_allowed',
 };
 
+/** The deciders' refusals as answers: each reason's entry of the error table (and so its status). */
+const refusalAnswers: Readonly<Record<RefusalReason, ErrorName>> = {
+  user_already_registered: 'user_already_registered',
+  birthdate_not_in_past: 'invalid_input',
+  cannot_befriend_self: 'cannot_befriend_self',
+  user_not_found: 'user_not_found',
+  post_not_found: 'post_not_found',
+  not_post_author: 'not_post_author',
+};
+
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const status = 'status' in error ? error.status : 'statusCode' in error ? error.statusCode : undefined;
@@ -23,6 +34,7 @@ function statusOf(error: unknown): number | undefined {
 /** Every thrown thing, as one of ours. Unknown errors are internal: their text never leaves the process. */
 export function toHeraldError(error: unknown): HeraldError {
   if (error instanceof HeraldError) return error;
+  if (error instanceof CommandRefused) return new HeraldError(refusalAnswers[error.reason], error.message, undefined, { cause: error });
   if (error instanceof EventStoreUnavailableError) return new HeraldError('event_store_unavailable', undefined, 1, { cause: error });
   // Input the HTTP validation let through but the store refused: over its size limit (either
   // adapter's: PostgreSQL's per event, EventStoreDB's per append), or otherwise invalid.

@@ -12,11 +12,15 @@ export type ReadModelQueries = Pick<
 
 export const positionHeader = 'X-Herald-Position';
 
-/** PostgreSQL and network failures that mean "the database is away", not "the query is wrong". */
+/**
+ * PostgreSQL and network failures that mean "the database is away", not "the query is
+ * wrong"; and 42P01, a table not there yet: the projector creates the read models, and
+ * may start after the API on a fresh database.
+ */
 function isUnavailable(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const message = error instanceof Error ? error.message : '';
-  return /^(08|53|57P)/.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code) || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+  return /^(08|53|57P|42P01$)/.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code) || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
 }
 
 /** Runs a read-model query; a database that is away answers 503. */

@@ -1,4 +1,5 @@
-import { loadConfig } from '@herald/kit';
+import { createPostgresPool, loadConfig } from '@herald/kit';
+import { migrateReadModels } from '@herald/projections';
 import type { TestDatabase } from '@herald/kit/testing';
 import { call, createTestDatabase, uniqueName } from '@herald/kit/testing';
 import type { CommandApiConfig } from '../settings.js';
@@ -45,8 +46,27 @@ export async function startExtraApi(databaseUrl: string, env: Record<string, str
   return { api, baseUrl: `http://127.0.0.1:${api.httpPort}`, stop: () => api.stop() };
 }
 
-export async function startHarness(label: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Harness> {
+export interface HarnessOptions extends StartOptions {
+  /**
+   * The read models are the projector's to create: 'created' (the default) creates them
+   * as the projector would at its start, since most tests query them with no projector
+   * running; 'absent' leaves a database where no projector has started yet.
+   */
+  readonly readModels?: 'created' | 'absent';
+}
+
+async function createReadModels(databaseUrl: string): Promise<void> {
+  const pool = createPostgresPool({ connectionString: databaseUrl, max: 1 });
+  try {
+    await migrateReadModels(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function startHarness(label: string, env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(label);
+  if (options.readModels !== 'absent') await createReadModels(db.url);
   const config = loadConfig(settings, {
     ...harnessEnv(db.url),
     REDIS_KEY_PREFIX: `${uniqueName(`herald-test.${label}`)}:`,

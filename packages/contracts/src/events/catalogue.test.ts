@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { HeraldEventType } from './catalogue.js';
 import { eventCatalogue, heraldEventTypes, isHeraldEventType, parseEvent } from './catalogue.js';
 import { friendshipStream, postStream, streamPrefixes, userStream } from '../streams.js';
+import { isPostFrame, pushedChangeSchema, pushedFrame } from '../history.js';
 import { notificationMessageId, postNotificationSchema } from '../notification.js';
 
 const alice = '0190f6a2-7c1e-7d2a-9a3b-2f1e4c5d6a7b';
@@ -84,10 +85,27 @@ test('user and post streams carry their prefix and id', () => {
 
 test('a post notification carries the AsyncAPI payload and its recipients', () => {
   const message = { eventId: 'e1', position: '0000000000000001', payload: { postId: post, postText: 'hello', author_user_id: alice }, recipients: [bob], part: 0, parts: 1 };
-  assert.equal(postNotificationSchema.parse(message), message);
+  assert.equal(postNotificationSchema.parse({ ...message, kind: 'post.created' }), { ...message, kind: 'post.created' });
+  assert.equal(postNotificationSchema.parse(message), { ...message, kind: 'post.created' }, 'a message from a relay older than kinds is a new post');
   assert.not.ok(postNotificationSchema.safeParse({ ...message, payload: { postId: post } }).success);
   assert.not.ok(postNotificationSchema.safeParse({ ...message, recipients: undefined }).success);
   assert.is(notificationMessageId('e1', 2), 'e1:2');
+});
+
+test("a friend's edit and delete travel as kinds of the same message, and become typed frames no post client takes for a post", () => {
+  const delivery = { eventId: 'e2', position: '0000000000000002-0000000000000001', recipients: [bob], part: 0, parts: 1 };
+  const updated = postNotificationSchema.parse({ ...delivery, kind: 'post.updated', payload: { postId: post, postText: 'edited', author_user_id: alice } });
+  const deleted = postNotificationSchema.parse({ ...delivery, kind: 'post.deleted', payload: { postId: post, author_user_id: alice } });
+  assert.equal(pushedFrame(updated), { type: 'post.updated', postId: post, postText: 'edited', author_user_id: alice, cursor: delivery.position });
+  assert.equal(pushedFrame(deleted), { type: 'post.deleted', postId: post, author_user_id: alice, cursor: delivery.position });
+  assert.not.ok(postNotificationSchema.safeParse({ ...delivery, kind: 'post.updated', payload: { postId: post, author_user_id: alice } }).success, 'an edit carries its text');
+  assert.not.ok(postNotificationSchema.safeParse({ ...delivery, kind: 'post.liked', payload: { postId: post, author_user_id: alice } }).success);
+  for (const frame of [pushedFrame(updated), pushedFrame(deleted)]) {
+    assert.ok(pushedChangeSchema.safeParse(frame).success);
+    assert.not.ok(isPostFrame(JSON.stringify(frame)));
+  }
+  const created = postNotificationSchema.parse({ ...delivery, payload: { postId: post, postText: 'new', author_user_id: alice } });
+  assert.ok(isPostFrame(JSON.stringify(pushedFrame(created))));
 });
 
 test.run();

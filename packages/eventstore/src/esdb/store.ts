@@ -75,6 +75,14 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const subscriptions = openSubscriptions();
 
+  async function headPosition(): Promise<Position | null> {
+    try {
+      return (await newestWanted(readBackwards(client), undefined)) ?? null;
+    } catch (error) {
+      throw translateError(error, 'reading the head of $all');
+    }
+  }
+
   return {
     async append(stream, events, appendOptions) {
       const name = checkStreamName(stream);
@@ -136,13 +144,9 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
       );
       return subscriptions.track(subscription);
     },
-    async headPosition() {
-      try {
-        return (await newestWanted(readBackwards(client), undefined)) ?? null;
-      } catch (error) {
-        throw translateError(error, 'reading the head of $all');
-      }
-    },
+    headPosition,
+    // Every event EventStoreDB acknowledged is readable: its head is everything committed.
+    committedHead: headPosition,
     async ping() {
       try {
         await lastLogPosition(client);

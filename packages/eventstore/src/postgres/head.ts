@@ -47,3 +47,29 @@ export async function endOfLog(db: Queryable): Promise<EndOfLog> {
     horizon: high,
   };
 }
+
+/** The newest committed event, whether or not readers may see it yet. */
+const committedSql = `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM events
+  ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1`;
+
+/**
+ * The newest event committed now, once readers see it: an older transaction still
+ * running anywhere in the cluster holds back the read guard, and with it headPosition(),
+ * so the head alone can sit before events that committed long ago. Waits for the guard
+ * to pass it, at most `timeoutMs`, then fails saying why.
+ */
+export async function committedHead(db: Queryable, timeoutMs: number): Promise<Position | null> {
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>({ name: 'eventstore_committed_head', text: committedSql });
+  const row = rows[0];
+  if (!row) return null;
+  const committed = rowPosition(row);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const head = await headPosition(db);
+    if (head !== null && head >= committed) return committed;
+    if (Date.now() > deadline) {
+      throw new Error(`the log's readers do not see position ${committed} yet: a transaction older than it is still running (pg_stat_activity)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -65,6 +65,23 @@ test('readers never see an event of a later transaction before one of an earlier
   assert.equal(seen.map((e) => e.id), [early[0]?.id, late[0]?.id]);
 });
 
+test('the committed head is every event committed by now, returned once readers see it, even while an older transaction holds back the head', async () => {
+  const prefix = uniquePrefix('committed');
+  await direct.query('BEGIN');
+  await opened.appendWithin(direct, `${prefix}a`, newEvents(1));
+  const committed = await store.append(`${prefix}b`, newEvents(1));
+  const headMeanwhile = (await store.headPosition()) ?? '';
+  assert.ok(headMeanwhile < committed.position, 'the open transaction holds back the visible head');
+  const waiting = store.committedHead();
+  let answered = false;
+  void waiting.then(() => { answered = true; });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.is(answered, false, 'not answered while readers cannot see the committed event');
+  await direct.query('COMMIT');
+  opened.announceAppend();
+  assert.is(await waiting, committed.position);
+});
+
 test('an event of a rolled-back transaction is never seen, and does not hold back the rest', async () => {
   const prefix = uniquePrefix('rollback');
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: [prefix] } });

@@ -9,7 +9,7 @@ import {
 import { appendEvents } from './append.js';
 import { checkLogTransactions } from './cluster.js';
 import { translateDriverError, type Queryable } from './driver.js';
-import { endOfLog, headPosition } from './head.js';
+import { committedHead, endOfLog, headPosition } from './head.js';
 import { readAllEvents } from './read-all.js';
 import { readEventAt } from './read-at.js';
 import { readStreamEvents } from './read-stream.js';
@@ -40,6 +40,9 @@ export interface PostgresEventStoreInternals {
   /** Call after committing appendWithin's transaction. */
   announceAppend(): void;
 }
+
+/** How long committedHead() waits for older transactions to end before it fails (its callers retry). */
+const committedHeadWaitMs = 10_000;
 
 async function guarded<T>(doing: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -119,6 +122,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       return subscriptions.track(subscription);
     },
     headPosition: () => onLog('reading the head position', () => headPosition(pool)),
+    committedHead: () => onLog('reading the committed head', () => committedHead(pool, committedHeadWaitMs)),
     async ping() {
       // Every time, not once: readiness says so while the log is unsafe.
       await guarded('pinging', () => checkLogTransactions(pool));

@@ -29,14 +29,15 @@ export interface HeraldProcess {
 export type NotifierProcess = HeraldProcess;
 
 const notifierMain = fileURLToPath(new URL('../main.ts', import.meta.url));
-const projectorMain = fileURLToPath(new URL('../../../projections/src/main.ts', import.meta.url));
+// Through the projections package's public entry point, as a deployment runs it, not by a path into its tree.
+const projectorMain = fileURLToPath(import.meta.resolve('@herald/projections/main'));
 
 /** Runs `node --import tsx packages/notifier/src/main.ts` and waits for its `ready` line. */
 export function spawnNotifier(env: Record<string, string>): Promise<NotifierProcess> {
   return spawnReady('notifier', notifierMain, { NOTIFIER_HOST: '127.0.0.1', NOTIFIER_PORT: '0', ...env });
 }
 
-/** Runs the projector daemon (`packages/projections/src/main.ts`) the same way. */
+/** Runs the projector daemon (`@herald/projections/main`) the same way. */
 export function spawnProjector(env: Record<string, string>): Promise<HeraldProcess> {
   // A key prefix of its own unless given: notification history never mixes with another run's.
   return spawnReady('projector', projectorMain, { PROJECTOR_HOST: '127.0.0.1', PROJECTOR_PORT: '0', REDIS_KEY_PREFIX: `${uniqueName('herald-test')}:`, ...env });

@@ -60,7 +60,7 @@ let counter = 0;
 export function notification(authorId: string, text: string, recipients: readonly string[], eventId = `evt-${process.pid}-${++counter}`): PostNotification {
   // Positions as the log writes them (two groups of 16 hex digits), increasing: sockets compare them.
   const position = `${process.pid.toString(16).padStart(16, '0')}-${counter.toString(16).padStart(16, '0')}`;
-  return { eventId, position, payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId }, recipients: [...recipients], part: 0, parts: 1 };
+  return { eventId, position, kind: 'post.created', payload: { postId: `post-${eventId}`, postText: text, author_user_id: authorId }, recipients: [...recipients], part: 0, parts: 1 };
 }
 
 /** Runs rabbitmqctl (the broker is local in tests); throws with its output on failure. */

@@ -9,6 +9,18 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+const closeTimeoutMs = 2000;
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+/** amqplib keeps its socket as `connection.stream`, untyped; ending it fails every pending operation. */
+function destroySocket(model: amqp.ChannelModel): void {
+  const stream = (model.connection as unknown as { stream?: { destroy(): void } }).stream;
+  stream?.destroy();
+}
+
 /** A confirm channel on a fresh connection, with the durable fanout exchange declared. */
 export async function openBroker(url: string, exchange: string, logger: Logger): Promise<Broker> {
   const connection = await amqp.connect(url);
@@ -30,7 +42,9 @@ export async function openBroker(url: string, exchange: string, logger: Logger):
       channel,
       closed,
       async close() {
-        await connection.close().catch(() => undefined);
+        // A line that swallows what the broker sends would leave close() waiting for its CloseOk forever.
+        const gone = await Promise.race([connection.close().then(() => true, () => true), delay(closeTimeoutMs, false)]);
+        if (!gone) destroySocket(connection);
         markClosed();
       },
     };

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
-import { publishBatch } from './publish.js';
-import { deleteOutbox, readOutbox, type BatchLimits } from './rows.js';
+import { publishBatch, type BatchOutcome } from './publish.js';
+import { deleteOutbox, parkOutbox, readOutbox, type BatchLimits, type OutboxBatch } from './rows.js';
 
 export interface PassOptions {
   readonly limits: BatchLimits;
@@ -12,6 +12,22 @@ export interface PassOptions {
   readonly signal: AbortSignal;
   /** Where each batch is recorded for resuming readers, before it is published. */
   readonly history?: HistoryWriter;
+  /** Longest wait for a batch's confirms before the pass fails. */
+  readonly confirmTimeoutMs: number;
+  /** Refusals (basic.nack) of each row so far; a row refused `parkAfter` times in a row is parked. */
+  readonly refusals: Map<string, number>;
+  readonly parkAfter: number;
+}
+
+/** What a batch came to once RabbitMQ answered it. */
+export interface RelayedBatch {
+  /** Rows confirmed and deleted. */
+  readonly rows: number;
+  readonly messages: number;
+  /** Rows refused and left for a later pass. */
+  readonly refused: number;
+  /** Rows refused once too often, moved to outbox_parked. */
+  readonly parked: readonly { eventId: string; rowId: string }[];
 }
 
 /**
@@ -23,7 +39,7 @@ export interface PassOptions {
  */
 export async function relayPass(
   session: pg.ClientBase, broker: Broker, exchange: string, options: PassOptions, after: string,
-  onRelayed: (batch: { rows: number; messages: number }) => void,
+  onRelayed: (batch: RelayedBatch) => void,
 ): Promise<{ relayed: number; last: string }> {
   const inFlight = new Set<Promise<void>>();
   const onSession = sessionQueue();
@@ -37,11 +53,11 @@ export async function relayPass(
     if (batch.messages.length > 0) {
       // History first: a post any socket got live is already there for a client resuming.
       await options.history?.write(batch.messages);
-      const { confirmed } = await publishBatch(broker, exchange, batch.messages);
+      const { confirmed } = await publishBatch(broker, exchange, batch.messages, options.confirmTimeoutMs);
       last = batch.last;
-      track(inFlight, confirmed.then(() => onSession(() => deleteOutbox(session, batch.ranges))).then(() => {
-        relayed += batch.rows;
-        onRelayed({ rows: batch.rows, messages: batch.messages.length });
+      track(inFlight, confirmed.then((outcome) => onSession(() => settleBatch(session, batch, outcome, options))).then((settled) => {
+        relayed += settled.rows;
+        onRelayed(settled);
       }));
     }
     while (inFlight.size >= options.inFlight) await Promise.race(inFlight);
@@ -49,6 +65,30 @@ export async function relayPass(
   }
   await Promise.all(inFlight);
   return { relayed, last };
+}
+
+/**
+ * Deletes a batch's rows once RabbitMQ answered all of its messages. A row it refused
+ * stays for a later pass (the relay goes back to the lowest row when idle), unless it was
+ * refused `parkAfter` times in a row: then it is parked, so it cannot hold back the
+ * notifications behind it forever.
+ */
+async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: BatchOutcome, options: PassOptions): Promise<RelayedBatch> {
+  const refusedRows = new Map(outcome.refused.map((m) => [m.rowId, m.messageId.slice(0, m.messageId.lastIndexOf(':'))]));
+  for (const message of batch.messages) if (!refusedRows.has(message.rowId)) options.refusals.delete(message.rowId);
+  const parked: { eventId: string; rowId: string }[] = [];
+  for (const [rowId, eventId] of refusedRows) {
+    const times = (options.refusals.get(rowId) ?? 0) + 1;
+    if (times < options.parkAfter) options.refusals.set(rowId, times);
+    else {
+      options.refusals.delete(rowId);
+      parked.push({ eventId, rowId });
+    }
+  }
+  if (parked.length > 0) await parkOutbox(session, parked.map((p) => p.rowId), `refused by RabbitMQ (basic.nack) ${options.parkAfter} times in a row`);
+  await deleteOutbox(session, batch.ranges, [...refusedRows.keys()]);
+  const messages = batch.messages.filter((m) => !refusedRows.has(m.rowId)).length;
+  return { rows: batch.rows - refusedRows.size, messages, refused: refusedRows.size - parked.length, parked };
 }
 
 /**

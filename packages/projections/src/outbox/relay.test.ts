@@ -4,6 +4,7 @@ import { createLogger } from '@herald/kit';
 import { createTestDatabase, eventually, startTcpProxy, uniqueName, type TcpProxy, type TestDatabase } from '@herald/kit/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
@@ -181,6 +182,71 @@ test('a second relay stands by: two relays on one outbox publish each row once',
   }
 });
 
+test('a confirm that never comes does not hold the relay: it drops the line and its lock, and the rows are delivered (regression: it waited forever, lock held)', async () => {
+  received.length = 0;
+  const readers = Array.from({ length: 5 }, () => uuid());
+  const connection = await consume();
+  await relay?.stop();
+  // A line where the relay's writes reach the broker and nothing comes back, yet stays open (no heartbeat gives up on it for 2 minutes).
+  const halfDead = await startTcpProxy(rabbitmqUrl, 5672);
+  const stuck = startOutboxRelay({ pool, rabbitmqUrl: halfDead.url(), exchange, limits, logger, pollIntervalMs: 50, confirmTimeoutMs: 1000 });
+  relay = stuck;
+  let standby: OutboxRelay | undefined;
+  try {
+    const first = await outboxRowsFor(readers, 3);
+    await eventually(() => (missing(first) === 0 ? true : undefined), 'the relay publishing through the line');
+    halfDead.muteServer();
+    standby = startOutboxRelay({ pool, rabbitmqUrl, exchange, limits, logger, pollIntervalMs: 50 });
+    const expected = await outboxRowsFor(readers, 50);
+    await eventually(() => (missing(expected) === 0 ? true : undefined), 'every row delivered after the confirms stopped coming', 20_000);
+    await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 'an empty outbox');
+  } finally {
+    await stuck.stop();
+    await standby?.stop();
+    await halfDead.close();
+    await connection.close();
+    relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50 });
+  }
+});
+
+test('a post RabbitMQ keeps refusing is parked with the reason and counted, and the posts behind it flow', async () => {
+  received.length = 0;
+  const readers = Array.from({ length: 5 }, () => uuid());
+  const connection = await consume();
+  // A second queue on the exchange that refuses any message over 3,000 bytes (basic.nack to the relay), drained as it fills.
+  const refusing = await connection.createChannel();
+  const { queue: strict } = await refusing.assertQueue('', { exclusive: true, arguments: { 'x-max-length-bytes': 3000, 'x-overflow': 'reject-publish' } });
+  await refusing.bindQueue(strict, exchange, '');
+  await refusing.consume(strict, () => undefined, { noAck: true });
+  await relay?.stop();
+  const registry = new Registry();
+  relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50, registry, refusalsBeforeParking: 3 });
+  try {
+    const { rows } = await pool.query<{ event_id: string }>(
+      `INSERT INTO ${liveSchema}.outbox (event_id, position, payload, recipients)
+       VALUES ('event-too-big', lpad('1', 33, '0'), jsonb_build_object('postId', 'post-big', 'postText', repeat('x', 5000), 'author_user_id', 'author-big'), ARRAY[$1::uuid])
+       RETURNING event_id`,
+      [readers[0]],
+    );
+    assert.is(rows.length, 1);
+    const behind = await outboxRowsFor(readers, 30);
+    await eventually(() => (missing(behind) === 0 ? true : undefined), 'the posts behind the refused one');
+    const parked = await eventually(async () => {
+      const { rows: found } = await pool.query<{ event_id: string; reason: string }>(`SELECT event_id, reason FROM ${liveSchema}.outbox_parked`);
+      return found.length > 0 ? found : undefined;
+    }, 'the refused post parked');
+    assert.equal(parked.map((p) => p.event_id), ['event-too-big']);
+    assert.match(parked[0]!.reason, /refused by RabbitMQ/);
+    assert.is(await outboxRows(), 0, 'nothing left blocking the outbox');
+    const metrics = await registry.metrics();
+    assert.match(metrics, /herald_outbox_parked_total 1\b/);
+    assert.match(metrics, /herald_outbox_refused_total 3\b/);
+  } finally {
+    await pool.query(`DELETE FROM ${liveSchema}.outbox_parked`);
+    await connection.close();
+  }
+});
+
 test('notifications written while RabbitMQ is down are delivered once it is back', async () => {
   received.length = 0;
   const author = uuid();
@@ -197,7 +263,7 @@ test('notifications written while RabbitMQ is down are delivered once it is back
   const connection = await eventually(() => consume(), 'a consumer after the restart', 60_000);
   try {
     // At least once: a duplicate may arrive, so wait for every post rather than for 250 messages.
-    const delivered = () => new Set(received.map((m) => m.body.payload.postText));
+    const delivered = () => new Set(received.map((m) => (m.body.kind === 'post.created' ? m.body.payload.postText : '')));
     await eventually(() => (delivered().size >= 250 ? true : undefined), 'every post after the restart', 60_000);
     assert.equal([...delivered()].sort(), [...texts].sort());
     await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 'an empty outbox');

@@ -20,6 +20,10 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Per-user history for resuming clients, written before each batch is published; a failed write fails the pass. */
   readonly history?: HistoryWriter;
+  /** Longest wait for a batch's confirms: past it the relay drops the connection, and its lock, and starts over (default 15 s). */
+  readonly confirmTimeoutMs?: number;
+  /** A row RabbitMQ refuses (basic.nack) this many times in a row is parked in outbox_parked (default 3). */
+  readonly refusalsBeforeParking?: number;
 }
 
 export interface OutboxRelay {
@@ -31,6 +35,8 @@ export interface OutboxRelay {
 
 const retryBackoff = { firstMs: 100, maxMs: 5000 };
 export const defaultBatchLimits: BatchLimits = { rows: 1000, recipients: 100_000, recipientsPerMessage: 10_000 };
+export const defaultConfirmTimeoutMs = 15_000;
+export const defaultRefusalsBeforeParking = 3;
 /** How often a standby relay tries for the relay lock. */
 const standbyMs = 1000;
 
@@ -129,7 +135,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let cursor = '0';
     // Once per session that holds the relay lock: where the history must start, should Redis hold none yet.
     let historyBegun = false;
-    const pass = { limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history };
+    const pass = {
+      limits: { ...defaultBatchLimits, ...options.limits }, inFlight: options.inFlightBatches ?? 4, signal: stopping.signal, history: options.history,
+      confirmTimeoutMs: options.confirmTimeoutMs ?? defaultConfirmTimeoutMs,
+      refusals: new Map<string, number>(), parkAfter: options.refusalsBeforeParking ?? defaultRefusalsBeforeParking,
+    };
     while (!stopping.signal.aborted) {
       try {
         broker ??= await connect();
@@ -145,6 +155,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const { relayed, last } = await relayPass(session, broker, options.exchange, pass, cursor, (batch) => {
           metrics.published.inc(batch.rows);
           metrics.messages.inc(batch.messages);
+          metrics.refused.inc(batch.refused + batch.parked.length);
+          metrics.parked.inc(batch.parked.length);
+          for (const { eventId, rowId } of batch.parked) {
+            logger.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
+          }
         });
         afterFailure.reset();
         if (relayed > 0) cursor = last;
@@ -183,7 +198,9 @@ function relayMetrics(registry: Registry | undefined) {
   return {
     published: new Counter({ name: 'herald_outbox_published_total', help: 'Outbox rows (posts) published and confirmed by RabbitMQ', registers }),
     messages: new Counter({ name: 'herald_outbox_messages_total', help: 'Messages published and confirmed (a post with very many recipients is split into several)', registers }),
-    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, nack, database error); their unconfirmed rows are published again', registers }),
+    failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, confirms timed out, database error); their unconfirmed rows are published again', registers }),
+    refused: new Counter({ name: 'herald_outbox_refused_total', help: 'Outbox rows RabbitMQ refused (basic.nack); retried, and parked after OUTBOX_REFUSALS_BEFORE_PARKING refusals in a row', registers }),
+    parked: new Counter({ name: 'herald_outbox_parked_total', help: 'Outbox rows moved to outbox_parked after repeated refusals; they are not delivered until sent again (docs/operations.md)', registers }),
     connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a RabbitMQ connection', registers }),
   };
 }

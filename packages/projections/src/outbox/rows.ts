@@ -17,11 +17,16 @@ export interface OutboxBatch {
 }
 
 export interface OutboxMessage {
+  /** The outbox row (post) this message is part of. */
+  readonly rowId: string;
   readonly messageId: string;
   readonly body: string;
   /** The post's log position: the cursor its readers resume from. */
   readonly cursor: string;
-  /** What a reader's socket is sent (the AsyncAPI Post message and its cursor), as JSON. */
+  /**
+   * What a reader's socket is sent, as JSON: a new post as the AsyncAPI Post message and
+   * its cursor; an edit or a delete with its `type` too (contracts' pushedFrame, built here).
+   */
   readonly frame: string;
   /** This message's recipients, as a JSON array of user ids. */
   readonly recipients: string;
@@ -58,14 +63,15 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
   const { rows } = await session.query<[string, string, string, string, string, string, string]>({
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
-             SELECT o.id, o.event_id, o.position, o.payload, o.recipients, cardinality(o.recipients) AS n,
+             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, cardinality(o.recipients) AS n,
                     sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
              FROM ${liveSchema}.outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2)
            SELECT b.id::text, b.event_id || ':' || part,
                   (SELECT count(*) FROM batch)::text,
-                  json_build_object('eventId', b.event_id, 'position', b.position, 'payload', b.payload,
+                  json_build_object('eventId', b.event_id, 'position', b.position, 'kind', b.kind, 'payload', b.payload,
                     'recipients', r.ids, 'part', part, 'parts', k.parts)::text,
-                  b.position, (b.payload || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
+                  b.position, (CASE WHEN b.kind = 'post.created' THEN b.payload ELSE jsonb_build_object('type', b.kind) || b.payload END
+                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
            FROM batch b
            CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
            CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
@@ -75,7 +81,7 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
     values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([, messageId, , body, cursor, frame, recipients]) => ({ messageId, body, cursor, frame, recipients }));
+  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients]) => ({ rowId, messageId, body, cursor, frame, recipients }));
   const ids = [...new Set(rows.map((row) => row[0]))];
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;
@@ -98,12 +104,25 @@ export async function historyBound(session: pg.ClientBase): Promise<string> {
   return checkpoint || startOfHistory;
 }
 
-/** Deletes exactly the batch's rows: a range covers only ids the batch read, never a row committed since. */
-export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges): Promise<void> {
+/**
+ * Deletes exactly the batch's rows but those in `kept`: a range covers only ids the batch
+ * read, never a row committed since.
+ */
+export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges, kept: readonly string[] = []): Promise<void> {
   await session.query(
     `DELETE FROM ${liveSchema}.outbox o USING unnest($1::bigint[], $2::bigint[]) AS r (low, high)
-     WHERE o.id BETWEEN r.low AND r.high`,
-    [ranges.low, ranges.high],
+     WHERE o.id BETWEEN r.low AND r.high AND o.id <> ALL($3::bigint[])`,
+    [ranges.low, ranges.high, kept],
+  );
+}
+
+/** Moves rows the broker keeps refusing out of the outbox, with why, so the rows behind them flow (see docs/operations.md). */
+export async function parkOutbox(session: pg.ClientBase, ids: readonly string[], reason: string): Promise<void> {
+  await session.query(
+    `WITH moved AS (DELETE FROM ${liveSchema}.outbox WHERE id = ANY($1::bigint[]) RETURNING *)
+     INSERT INTO ${liveSchema}.outbox_parked (id, event_id, position, kind, payload, recipients, reason)
+     SELECT id, event_id, position, kind, payload, recipients, $2 FROM moved`,
+    [ids, reason],
   );
 }
 

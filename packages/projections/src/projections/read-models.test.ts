@@ -150,6 +150,36 @@ test("an updated post shows its new text in every feed; a deleted one leaves eve
   for (const reader of [r1, r2]) assert.equal((await queries.getFeed(reader, 0, 10)).map((p) => p.text), ['new']);
 });
 
+test("an edit and a delete write one outbox row each, of their kind, naming the author's friends at that point", async () => {
+  const [author, r1, r2, later, stranger] = [uuid(), uuid(), uuid(), uuid(), uuid()];
+  const postId = uuid();
+  await apply(befriend(author, r1), befriend(r2, author), post(postId, author, 'first'));
+  // Made in log order: an event's position comes from when it is made.
+  const edited = recorded('PostUpdated', { postId, authorId: author, text: 'second' });
+  await apply(edited);
+  await apply(befriend(author, later), unfriend(author, r2));
+  const removed = recorded('PostDeleted', { postId, authorId: author });
+  await apply(removed);
+  const rows = (await pool.query(`SELECT event_id, position, kind, payload, recipients::text[] AS recipients FROM ${liveSchema}.outbox WHERE payload->>'postId' = $1 ORDER BY id`, [postId])).rows;
+  assert.equal(rows.map((r) => r.kind), ['post.created', 'post.updated', 'post.deleted'], 'in log order');
+  assert.equal(rows[1], {
+    event_id: edited.id, position: edited.position, kind: 'post.updated',
+    payload: { postId, postText: 'second', author_user_id: author }, recipients: [r1, r2].sort(),
+  });
+  assert.equal(rows[2], {
+    event_id: removed.id, position: removed.position, kind: 'post.deleted',
+    payload: { postId, author_user_id: author }, recipients: [r1, later].sort(),
+  }, 'a delete carries no text; it reaches the friends of its own time');
+  assert.equal(await outboxFor(stranger), []);
+  const lonely = uuid();
+  const alone = uuid();
+  await apply(post(alone, lonely, 'to nobody'));
+  await apply(recorded('PostUpdated', { postId: alone, authorId: lonely, text: 'still nobody' }));
+  await apply(recorded('PostDeleted', { postId: alone, authorId: lonely }));
+  assert.is((await pool.query(`SELECT count(*)::int AS n FROM ${liveSchema}.outbox WHERE payload->>'author_user_id' = $1`, [lonely])).rows[0].n, 0,
+    'edits and deletes of a post to nobody write no row');
+});
+
 test("FriendAdded backfills each one's posts into the other's feed; FriendRemoved takes them out", async () => {
   const [a, b] = [uuid(), uuid()];
   await apply(post(uuid(), a, 'a1'), post(uuid(), b, 'b1'), post(uuid(), a, 'a2'));

@@ -1,6 +1,7 @@
 // The web page in headless Chromium against the real processes, used as people use it:
 // they register (and see every mistake of the form at once), find each other by name
-// and become friends in one click, watch posts arrive live, log in by name in a new
+// and become friends in one click, watch posts arrive live and friends' edits and
+// deletes change them in place, log in by name in a new
 // tab and find their own posts there, see failed edits and deletes beside the post,
 // are told when a lockout ends, and do all of it on a phone-sized screen. Screenshots
 // land in artifacts/ (git-ignored).
@@ -186,6 +187,43 @@ if (missing) {
     await ada.getByRole('button', { name: 'Refresh' }).click();
     await ada.locator('#feed .post:not(.arrived)', { hasText: 'Hello from Ben’s browser' }).waitFor();
     await assertTimed(ada, '#feed');
+  });
+
+  test("a friend's edit and delete change the open page in place, live, without a reload", async () => {
+    const [ada, ben] = [pageOf('Ada'), pageOf('Ben')];
+    await ada.evaluate(() => Reflect.set(globalThis, 'heraldMarker', 'not reloaded'));
+    await postIn(ben, 'Ben’s post, soon to be edited');
+    const shown = ada.locator('#feed .post', { hasText: 'Ben’s post, soon to be edited' });
+    await shown.waitFor();
+    const postId = await shown.getAttribute('data-post-id');
+    const onAdasPage = ada.locator(`#feed .post[data-post-id="${postId ?? ''}"]`);
+
+    const mine = ben.locator('#my-posts .post', { hasText: 'Ben’s post, soon to be edited' });
+    await mine.getByRole('button', { name: 'Edit' }).click();
+    await mine.locator('textarea').fill('Ben’s post, edited <i>live</i>');
+    await mine.getByRole('button', { name: 'Save' }).click();
+    await onAdasPage.locator('.text', { hasText: 'Ben’s post, edited <i>live</i>' }).waitFor();
+    assert.ok(await onAdasPage.locator('.edited').isVisible(), 'an edited post is marked edited');
+    assert.is(await onAdasPage.locator('i').count(), 0, 'edited text is shown as text, never as HTML');
+    assert.is(await onAdasPage.locator('.author').textContent(), 'Ben Okafor', 'the rest of the post stays');
+    assert.equal(await ada.locator('#feed .post .text').allTextContents(),
+      ['Ben’s post, edited <i>live</i>', 'Hello from Ben’s browser <b>not bold</b>', 'Ben’s first post, from before the friendship'], 'in its place');
+    await screenshot(ada, 'web-ada-sees-edit');
+
+    await ben.locator('#my-posts .post', { hasText: 'Ben’s post, edited' }).getByRole('button', { name: 'Delete' }).click();
+    await onAdasPage.waitFor({ state: 'detached' });
+    assert.equal(await ada.locator('#feed .post .text').allTextContents(),
+      ['Hello from Ben’s browser <b>not bold</b>', 'Ben’s first post, from before the friendship'], 'the deleted post is gone, the others stay');
+    assert.is(await ada.evaluate(() => Reflect.get(globalThis, 'heraldMarker')), 'not reloaded', "Ada's page was not reloaded");
+    await screenshot(ada, 'web-ada-sees-delete');
+
+    // The feed read over HTTP agrees with what the socket did.
+    const feedRead = ada.waitForResponse((response) => new URL(response.url()).pathname === '/post/feed');
+    await ada.getByRole('button', { name: 'Refresh' }).click();
+    assert.is((await feedRead).status(), 200);
+    await ada.waitForFunction("document.querySelectorAll('#feed .post.arrived').length === 0");
+    assert.equal(await ada.locator('#feed .post .text').allTextContents(),
+      ['Hello from Ben’s browser <b>not bold</b>', 'Ben’s first post, from before the friendship']);
   });
 
   test('unfriending from the friends list empties the list and the feed at once', async () => {

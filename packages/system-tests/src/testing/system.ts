@@ -1,15 +1,13 @@
-// The whole of Herald as `make up` starts it: each process is
-// `node --import tsx packages/<pkg>/src/main.ts`, here on free ports with a fresh test
+// The whole of Herald as `make up` starts it: each process is its package's `main`
+// entry point run with `node --import tsx`, here on free ports with a fresh test
 // database, its own exchange and its own Redis prefix. Unlike `make up`, the children
 // stay in the test's process group: a test runner that kills the group on a timeout
 // takes them with it, and nothing is orphaned.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from '@herald/kit/testing';
 import { createTestDatabase, eventually, freePort, uniqueName } from '@herald/kit/testing';
-// By path: @herald/command-api depends on this package, not the other way round.
-import { liftedClientBounds } from '../../../command-api/src/testing/client-bounds.js';
+import { liftedClientBounds } from '@herald/command-api/testing';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const stopGraceMs = 15_000;
@@ -27,6 +25,8 @@ export interface HeraldSystem {
   readonly notifierPort: number;
   /** Starts one more notifier process on its own port; resolves once it is ready. */
   addNotifier(): Promise<HeraldProcess>;
+  /** Every process started so far (each answers /healthz, /readyz and /metrics on its port). */
+  running(): readonly HeraldProcess[];
   /** Every process's log tail, for a failing test's message. */
   logs(): string;
   stop(): Promise<void>;
@@ -52,8 +52,11 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/** A process's entry point, by its package's public `main` export. */
+const mainOf = (pkg: string) => fileURLToPath(import.meta.resolve(`@herald/${pkg}/main`));
+
 function launch(name: string, pkg: string, port: number, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('packages', pkg, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', mainOf(pkg)], {
     cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -142,6 +145,7 @@ export async function startSystem(label: string, overrides: Readonly<Record<stri
       await whenReady(notifier);
       return notifier;
     },
+    running: () => [...processes],
     logs,
     async stop() {
       // Reverse order: notifiers and projector before the API their auth and data come from.

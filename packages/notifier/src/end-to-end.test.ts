@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient } from './testing/feedClient.js';
+import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 import { bindingsFrom } from './testing/rabbit.js';

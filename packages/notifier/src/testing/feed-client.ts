@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { pushedPostSchema, type PushedPost } from '@herald/contracts';
+import { isPostFrame, pushedChangeSchema, pushedPostSchema, type PushedChange, type PushedPost } from '@herald/contracts';
 
 export type TokenPlacement = 'bearer' | 'raw' | 'query';
 
@@ -7,6 +7,8 @@ export interface FeedClient {
   readonly ws: WebSocket;
   /** Every post received so far: the AsyncAPI Post message and its cursor. */
   readonly messages: PushedPost[];
+  /** Every friend's edit and delete received so far (only a socket that opted in gets any). */
+  readonly changes: PushedChange[];
   /** Every frame received so far, parsed, posts and control frames alike. */
   readonly frames: unknown[];
   /** Resolves with the close code and reason once the socket is closed. */
@@ -23,26 +25,35 @@ function target(baseUrl: string, token: string | undefined, placement: TokenPlac
   return { url, headers };
 }
 
-/** A real ws client on the feed channel; rejects if the upgrade is refused. `since` resumes from a cursor. */
+/**
+ * A real ws client on the feed channel; rejects if the upgrade is refused. `since` resumes
+ * from a cursor; `changes` opts in to friends' edits and deletes (`changes=1`).
+ */
 export function connectFeed(
   baseUrl: string, token: string, placement: TokenPlacement = 'bearer', path = '/post/feed/posted',
-  { since, extraHeaders }: { since?: string; extraHeaders?: Record<string, string> } = {},
+  { since, changes, extraHeaders }: { since?: string; changes?: boolean; extraHeaders?: Record<string, string> } = {},
 ): Promise<FeedClient> {
   const { url, headers } = target(baseUrl, token, placement, path, extraHeaders);
   if (since !== undefined) url.searchParams.set('since', since);
+  if (changes) url.searchParams.set('changes', '1');
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   const messages: PushedPost[] = [];
+  const edits: PushedChange[] = [];
   const frames: unknown[] = [];
   ws.on('message', (data) => {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer), never an ArrayBuffer or fragments
-    const frame: unknown = JSON.parse(String(data));
+    const text = String(data);
+    const frame: unknown = JSON.parse(text);
     frames.push(frame);
-    const post = pushedPostSchema.safeParse(frame);
-    if (post.success) messages.push(post.data);
+    // A change has every field of a post and a `type`: only a frame without one is a post.
+    const post = isPostFrame(text) ? pushedPostSchema.safeParse(frame) : undefined;
+    if (post?.success) messages.push(post.data);
+    const change = pushedChangeSchema.safeParse(frame);
+    if (change.success) edits.push(change.data);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, messages, frames, closed, close: () => { ws.close(); return closed; } }));
+    ws.once('open', () => resolve({ ws, messages, changes: edits, frames, closed, close: () => { ws.close(); return closed; } }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
     ws.once('error', reject);
   });
