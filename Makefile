@@ -27,14 +27,16 @@ OP_ERROR := .run/op-error.$(shell echo $$PPID)
 op = node scripts/op.mjs $(1) --error-file $(OP_ERROR) $(if $(2),--setup $(2)) -- $(3)
 raise = $(if $(wildcard $(OP_ERROR)),$(error $(file < $(OP_ERROR))$(shell rm -f $(OP_ERROR))))
 
-.PHONY: help deps services test typecheck down status config-table chromium .op-typecheck .op-config-table \
+.PHONY: help deps services test typecheck lint down status config-table chromium .op-typecheck .op-lint .op-config-table \
   migrate .op-migrate run up .op-run-setup .op-up bench .op-bench herald replay .op-herald .op-replay
 
 help::
-	@echo 'make test        install what is missing, ready the services, run every test (ARGS=<file filter>)'
+	@echo 'make test        install what is missing, ready the services, typecheck, lint, run every test'
+	@echo '                 (ARGS=<file filter>: only those test files, without the typecheck and lint)'
 	@echo 'make services    ready PostgreSQL, Redis and RabbitMQ (bash infra/services.sh [--check])'
 	@echo 'make deps        pnpm (if missing) and node_modules from the lockfile'
 	@echo 'make typecheck   tsc over every package'
+	@echo 'make lint        eslint (typescript-eslint, eslint.config.js) over the tree'
 	@echo 'make config-table  rewrite the README configuration table from the settings'
 
 deps:
@@ -53,10 +55,11 @@ chromium:
 	  || echo 'chromium: could not be installed; the browser test will skip'; }
 
 # Setup speaks only when it fails; its failures still end with the summary line CI reads.
+# A whole run starts with the gates (typecheck, lint), each counted as one test in the summary.
 test:
 	@$(MAKE) chromium || true
 	@node scripts/op.mjs test --setup deps,services || { echo '0 passed, 1 failed, 0 skipped'; exit 1; }
-	@status=0; timeout --kill-after=30s $(TEST_TIMEOUT) node scripts/run-tests.mjs $(ARGS) || status=$$?; \
+	@status=0; timeout --kill-after=30s $(TEST_TIMEOUT) node scripts/run-tests.mjs $(if $(ARGS),,--gates) $(ARGS) || status=$$?; \
 	if [ $$status -eq 124 ] || [ $$status -eq 137 ]; then echo "make test: the run did not finish within $(TEST_TIMEOUT)"; echo '0 passed, 1 failed, 0 skipped'; fi; \
 	exit $$status
 
@@ -64,6 +67,11 @@ typecheck: .op-typecheck
 	@$(raise)
 .op-typecheck:
 	@$(call op,typecheck,deps,bash -c 'npx tsc -p tsconfig.json --noEmit && echo "typecheck: no type errors"')
+
+lint: .op-lint
+	@$(raise)
+.op-lint:
+	@$(call op,lint,deps,bash -c 'node_modules/.bin/eslint --max-warnings 0 . && echo "lint: no problems"')
 
 config-table: .op-config-table
 	@$(raise)

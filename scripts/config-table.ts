@@ -77,7 +77,8 @@ function docComments(source: string): Map<string, string> {
 
 function formatDefault(setting: SettingLike): string {
   if (setting.fallback === undefined) return 'unset';
-  return `\`${String(setting.fallback)}\``;
+  const fallback = setting.fallback;
+  return `\`${typeof fallback === 'string' ? fallback : JSON.stringify(fallback)}\``;
 }
 
 interface Row { variable: string; usedBy: string[]; fallback: string; accepts: string; purpose: string }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs every uvu test file in its own process, one at a time, each bounded by a
 // timeout, and ends with the one line CI reads: `N passed, N failed, N skipped`.
-// A file that fails to load, crashes, or hangs counts as one failure.
+// A file that fails to load, crashes, or hangs counts as one failure. With --gates the
+// type check and the linter run first and count as one test each (scripts/gates.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runGates } from './gates.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 600_000);
@@ -13,7 +15,8 @@ const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 600_000);
 const runTimeoutMs = Number(process.env.TEST_RUN_TIMEOUT_MS ?? 75 * 60_000);
 const runDeadline = Date.now() + runTimeoutMs;
 const exitGraceMs = 10_000;
-const only = process.argv.slice(2);
+const withGates = process.argv.includes('--gates');
+const only = process.argv.slice(2).filter((arg) => arg !== '--gates');
 
 function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -102,6 +105,7 @@ dropLeftoverTestDatabases();
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+if (withGates) ({ passed, failed } = await runGates());
 for (const file of files) {
   if (Date.now() >= runDeadline) {
     failed += 1;
@@ -111,7 +115,7 @@ for (const file of files) {
   const result = await runFile(file);
   const summary = parseSummary(result.output);
   const name = relative(root, file);
-  let fileFailed = 0;
+  let fileFailed;
   if (!summary) {
     fileFailed = 1;
     result.verdict ??= `could not load or crashed (exit ${result.code})`;

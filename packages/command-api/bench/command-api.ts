@@ -30,7 +30,7 @@ function spawnUntil(script: string, env: Record<string, string>, ready: (line: R
       clearTimeout(timer);
       reject(new Error(`${script} exited with ${code}`));
     });
-    createInterface({ input: child.stdout! }).on('line', (text) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
       try {
         const port = ready(JSON.parse(text));
         if (port !== undefined) {

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import { call, startHarness, type Harness } from './testing/harness.js';
+import { call } from '@herald/kit/testing';
+import { startHarness, type Harness } from './testing/harness.js';
 
 // One owner per schema (docs/architecture.md#migrations): the command API migrates the
 // event store; the read models are the projector's, which may start after it.

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeraldEvent } from '@herald/contracts';
 import type { EventStore, NewEvent, Position } from '@herald/eventstore';
 import { StreamNotFoundError, WrongExpectedVersionError } from '@herald/eventstore';
+import { retry } from '@herald/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { Decider } from './domain/decider.js';
 import { foldStream } from './domain/fold.js';
@@ -102,25 +102,39 @@ export async function handleCommand<State, Command, Event extends HeraldEvent>(
   command: Command,
   options: PipelineOptions = {},
 ): Promise<CommandOutcome<Event>> {
-  const maxAttempts = options.maxAttempts ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    const loaded: LoadedStream<State> =
-      attempt === 1 && options.freshStream
-        ? { state: decider.initialState, ...emptyStream }
-        : await loadStream(store, decider, stream, options.eventId);
-    if (loaded.appliedAt !== null) return { events: [], position: loaded.appliedAt };
-    const events = decider.decide(command, loaded.state);
-    if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
-    try {
-      const appended = await store.append(stream, events.map((event, index) => toNewEvent(event, index, options.eventId)), { expectedRevision: loaded.revision });
-      return { events, position: appended.position };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      if (attempt >= maxAttempts) throw new HeraldError('write_contention', undefined, 1, { cause: error });
-      // A little random spread so that racing writers do not collide again in step.
-      await sleep(Math.random() * 5 * attempt);
-    }
+  try {
+    return await retry((attempt) => decideAndAppend(store, decider, stream, command, options, attempt), {
+      attempts: options.maxAttempts ?? 5,
+      retryOn: (error) => error instanceof WrongExpectedVersionError,
+      backoff: conflictBackoff,
+    });
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError) throw new HeraldError('write_contention', undefined, 1, { cause: error });
+    throw error;
   }
+}
+
+/** A wholly random share of a short, growing wait, so that racing writers do not collide again in step. */
+const conflictBackoff = { firstMs: 5, maxMs: 20, jitter: 1 };
+
+/** One attempt: throws WrongExpectedVersionError when someone else wrote to the stream since it was read. */
+async function decideAndAppend<State, Command, Event extends HeraldEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  options: PipelineOptions,
+  attempt: number,
+): Promise<CommandOutcome<Event>> {
+  const loaded: LoadedStream<State> =
+    attempt === 1 && options.freshStream
+      ? { state: decider.initialState, ...emptyStream }
+      : await loadStream(store, decider, stream, options.eventId);
+  if (loaded.appliedAt !== null) return { events: [], position: loaded.appliedAt };
+  const events = decider.decide(command, loaded.state);
+  if (events.length === 0) return { events, position: loaded.lastPosition ?? (await store.headPosition()) };
+  const appended = await store.append(stream, events.map((event, index) => toNewEvent(event, index, options.eventId)), { expectedRevision: loaded.revision });
+  return { events, position: appended.position };
 }
 
 /** Reads a stream to the state of its aggregate, for decisions that append nothing (login). */

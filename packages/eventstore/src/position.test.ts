@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventStoreInputError } from './errors.js';
@@ -24,14 +25,14 @@ const notPositions = ['', 'x', '1-2', 'zzzz', `${'0'.repeat(16)}-${'0'.repeat(15
 
 test('isPosition tells the shape of a position from anything else, without throwing', () => {
   for (const [high, low] of samples) assert.ok(isPosition(encodePosition(high, low)));
-  for (const bad of notPositions) assert.not.ok(isPosition(bad), String(bad));
+  for (const bad of notPositions) assert.not.ok(isPosition(bad), inspect(bad));
 });
 
 test('anything else is refused as invalid_position', () => {
   for (const bad of notPositions) {
     try {
       decodePosition(bad);
-      assert.unreachable(`accepted ${String(bad)}`);
+      assert.unreachable(`accepted ${inspect(bad)}`);
     } catch (error) {
       assert.instance(error, EventStoreInputError);
       assert.is((error as EventStoreInputError).code, 'invalid_position');

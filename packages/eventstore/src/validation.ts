@@ -88,7 +88,9 @@ function serialise(value: unknown, what: string): string {
 }
 
 export function serialiseEvents(events: readonly NewEvent[], maxEventBytes: number): SerialisedEvent[] {
-  if (!Array.isArray(events) || events.length === 0) {
+  // Checked through an unknown: Array.isArray would narrow `events` itself to any[], and so every event to any.
+  const given: unknown = events;
+  if (!Array.isArray(given) || events.length === 0) {
     throw new EventStoreInputError('invalid_event', 'append needs at least one event');
   }
   const ids = new Set<string>();

@@ -119,20 +119,12 @@ export function writeBenchReport(benchmark: string, results: BenchReport['result
   return path;
 }
 
-/** Runs `work` over indexes 0..count-1, `limit` at a time, printing progress every tenth; results in index order. */
-export async function inPool<R>(what: string, count: number, limit: number, work: (i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(count);
-  let next = 0;
-  let done = 0;
+/** Progress for kit's inPool: prints `what: done/count` every tenth of the way. */
+export function progress(what: string, count: number): (done: number) => void {
   const step = Math.max(1, Math.floor(count / 10));
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await work(i);
-      if (++done % step === 0 || done === count) console.log(`  ${what}: ${done}/${count}`);
-    }
-  }));
-  return out;
+  return (done) => {
+    if (done % step === 0 || done === count) console.log(`  ${what}: ${done}/${count}`);
+  };
 }
 
 /**

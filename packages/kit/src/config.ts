@@ -79,7 +79,7 @@ export function boolean(fallback?: boolean): Setting<boolean> {
 
 /** A host name or IP address to listen on or connect to. */
 export function host(fallback?: string): Setting<string> {
-  return setting('a host name or IP address', (raw) => (/^[A-Za-z0-9.:\-\[\]]+$/.test(raw) ? raw : undefined), fallback);
+  return setting('a host name or IP address', (raw) => (/^[A-Za-z0-9.:\-[\]]+$/.test(raw) ? raw : undefined), fallback);
 }
 
 /**

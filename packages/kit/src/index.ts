@@ -14,3 +14,6 @@ export { migrate } from './migrations.js';
 export { createPostgresPool, idleInTransactionTimeoutMs } from './postgres.js';
 export type { Migration } from './migrations.js';
 export { seededRandom } from './random.js';
+export { Backoff, retry, sleep } from './retry.js';
+export type { BackoffOptions, RetryOptions } from './retry.js';
+export { inPool } from './pool.js';

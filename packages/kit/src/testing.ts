@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { inspect } from 'node:util';
 import pg from 'pg';
 
 /**
@@ -124,7 +125,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError instanceof Error ? String(lastError) : inspect(lastError)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -142,3 +143,4 @@ export function skipBecause(test: SkippableTest, name: string, reason: string): 
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { startRabbitNodes, freeNodePorts, downLeftoverNodes } from './rabbitmq-nodes.js';
 export type { RabbitNodes } from './rabbitmq-nodes.js';
+export { call, callOk, type Answer, type CallOptions } from './testing/http.js';

@@ -4,6 +4,7 @@
 // with a list of URLs, a client whose socket the server closes or drops reconnects by
 // itself with that cursor, to the next URL of the list, as Herald's page does.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inPool } from '@herald/kit';
 import { WebSocket } from 'ws';
 
 export type FleetRequest =
@@ -105,20 +106,10 @@ async function reconnect(client: Client): Promise<void> {
   }
 }
 
+/** Runs `work` over every client, `concurrency` at a time: how many failed, and the first failure's reason. */
 async function each(list: readonly Client[], concurrency: number, work: (client: Client) => Promise<string | undefined>) {
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < list.length) {
-      const error = await work(list[next++]!);
-      if (error) {
-        failed += 1;
-        firstError ??= error;
-      }
-    }
-  }));
-  return { failed, firstError };
+  const errors = (await inPool(list.length, concurrency, (i) => work(list[i]!))).filter((error) => error !== undefined);
+  return { failed: errors.length, firstError: errors[0] };
 }
 
 async function open(url: string, tokens: string[], concurrency: number, reconnectTo: string[] = []): Promise<FleetReply> {

@@ -37,7 +37,7 @@ async function run(command: string, args: readonly string[], extraEnv: Record<st
     return stdout;
   } catch (error) {
     const { code, stdout, stderr } = error as { code?: unknown; stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed (${String(code)}): ${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`${command} ${args.join(' ')} failed (${String(code)}): ${stdout ?? ''}${stderr ?? ''}`, { cause: error });
   }
 }
 

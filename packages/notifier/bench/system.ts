@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liftedClientBounds } from '@herald/command-api/testing';
-import { inPool, percentile } from '@herald/kit/bench';
+import { inPool } from '@herald/kit';
+import { percentile, progress } from '@herald/kit/bench';
 import { createTestDatabase, restartablePort, uniqueName, type TestDatabase } from '@herald/kit/testing';
 import { spawnNotifier, spawnProjector, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
 import { startFleets, type Fleets } from './fleets.js';
@@ -139,14 +140,14 @@ export async function startBenchSystem(label: string, sockets: number, options: 
         await member.current.stop(signal);
         member.current = await member.start();
       },
-      users: (what, count, from) => inPool(what, count, 32, async (i) => {
+      users: (what, count, from) => inPool(count, 32, async (i) => {
         const profile = { first_name: `Bench${from + i}`, second_name: 'Reader', birthdate: '1990-01-01', biography: '', city: 'Bench', password };
         const { user_id: id } = (await http(apiUrl, 'POST', '/user/register', undefined, profile)) as { user_id: string };
         const { token } = (await http(apiUrl, 'POST', '/login', undefined, { id, password })) as { token: string };
         return { id, token };
-      }),
+      }, progress(what, count)),
       befriend: async (what, pairs) => {
-        await inPool(what, pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token));
+        await inPool(pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token), progress(what, pairs.length));
       },
       stop: stopAll,
     };

@@ -1,10 +1,10 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { postNotificationSchema, postsExchangeType, type PostNotification } from '@herald/contracts';
 import { clusterNodes, connectToANode, nodeLabel, type ClusterNodes, type Logger } from '@herald/kit';
+import { Backoff } from '@herald/kit';
 import type { BindingTarget } from './bindings.js';
 import type { NotifierMetrics } from './metrics.js';
 import { RecentIds } from './recent-ids.js';
-import { Backoff } from './backoff.js';
 
 export interface BusOptions {
   /** The nodes of one broker or cluster: one is used, the next when it is lost. */
@@ -52,7 +52,8 @@ export class BusConsumer implements BindingTarget {
   #ackScheduled = false;
 
   constructor(private readonly options: BusOptions) {
-    this.#backoff = new Backoff(options.reconnectMinMs, options.reconnectMaxMs);
+    // Jittered: every notifier reconnects when the broker comes back, and should not all at once.
+    this.#backoff = new Backoff({ firstMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs, jitter: 0.5 });
     this.#seen = new RecentIds(options.dedupeWindow);
     this.#nodes = clusterNodes(options.urls);
   }
@@ -189,7 +190,8 @@ export class BusConsumer implements BindingTarget {
       return;
     }
     // A shard's part names the ring's layout in its message id: parts of two layouts never pass for each other.
-    const key = message.properties.messageId ?? `${notification.eventId}:${String(notification.part)}`;
+    const messageId: unknown = message.properties.messageId;
+    const key = typeof messageId === 'string' ? messageId : `${notification.eventId}:${String(notification.part)}`;
     if (this.#seen.has(key)) {
       this.options.metrics.drops.inc({ reason: 'duplicate' });
       return;

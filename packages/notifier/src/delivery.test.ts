@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { eventually, startTcpProxy, uniqueName, type TcpProxy } from '@herald/kit/testing';
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
-import { startIdentities, type Identities, type User } from './testing/identities.js';
+import { startIdentities, type Identities } from './testing/identities.js';
 import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { metricValue, notifierConfig, testLogger } from './testing/notifiers.js';
 import { bindingsFrom, createTestPublisher, notification, rabbitUrl, type TestPublisher } from './testing/rabbit.js';
@@ -76,6 +76,7 @@ test('a post for a user reaches every socket of that user as the AsyncAPI Post m
 
 test('the wire message carries exactly postId, postText and author_user_id, and its cursor', async () => {
   const client = await connect('wire');
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer)
   const raw = new Promise<string>((resolve) => client.ws.once('message', (data) => resolve(String(data))));
   await publisher.publish(notification('bob', 'exact', [await idOf('wire')]));
   assert.equal(Object.keys(JSON.parse(await raw)).sort(), ['author_user_id', 'cursor', 'postId', 'postText']);

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes, heartbeatTimeoutCloseCode } from './codes.js';
 import { startNotifier } from './server.js';
-import { startIdentities, type Identities, type User } from './testing/identities.js';
+import { startIdentities, type Identities } from './testing/identities.js';
 import { connectFeed, type FeedClient } from './testing/feed-client.js';
 import { metricValue, notifierConfig, spawnNotifier, testLogger, type NotifierProcess } from './testing/notifiers.js';
 import { bindingsFrom, closeConnectionsNamed, createTestPublisher, notification, type TestPublisher } from './testing/rabbit.js';

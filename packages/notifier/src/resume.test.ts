@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resumeFailedSchema } from '@herald/contracts';
+import { inPool } from '@herald/kit';
 import { Redis } from 'ioredis';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { connectFeed, type FeedClient } from './testing/feed-client.js';
@@ -96,7 +97,6 @@ test('a client that drops gets the three posts it missed once, in order, when it
 
 test('the seam holds: 1,000 posts at full speed while clients keep dropping and resuming; each gets every post once, in log order', async () => {
   const watchers = readers.slice(1);
-  const positions: string[] = [];
   const seen = watchers.map(() => [] as string[]);
   const controls = watchers.map(() => [] as string[]);
   let posting = true;
@@ -116,13 +116,7 @@ test('the seam holds: 1,000 posts at full speed while clients keep dropping and 
     }
     finals[w] = await connect(notifierB, reader, since);
   });
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < 1000) {
-      const n = next++;
-      positions.push(await post(`burst ${n}`));
-    }
-  }));
+  const positions = await inPool(1000, 16, (n) => post(`burst ${n}`));
   posting = false;
   await Promise.all(churn);
   const expected = [...positions].sort();

@@ -95,7 +95,7 @@ async function rawPublish(url: string, exchange: string, posts: number): Promise
     const started = performance.now();
     for (let sent = 0; sent < posts; sent += batchSize) {
       const count = Math.min(posts, sent + batchSize) - sent;
-      let confirm: (error: unknown) => void = () => undefined;
+      let confirm: (error: Error | null) => void = () => undefined;
       const confirmed = new Promise<void>((resolve, reject) => {
         let waiting = count;
         confirm = (error) => (error ? reject(error) : (waiting -= 1) === 0 && resolve());

@@ -71,14 +71,17 @@ function asOneQuery(statements: readonly Statement[]): string {
 export const batchSettings = `SET LOCAL synchronous_commit TO off; SET LOCAL jit TO off;
   SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_seqscan TO off;`;
 
+interface CheckpointRow { projection: string; version: number; position: string }
+
 async function inTransaction(
   client: pg.PoolClient, target: Target, work: (plan: BatchPlan, active: readonly Projection[]) => Promise<BatchOutcome>, batch: readonly RecordedEvent[],
 ): Promise<BatchOutcome> {
-  const results = await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public; ${batchSettings}
+  // Several statements in one query answer with a result each (an array the types do not tell): the SELECT's is the last.
+  const results = [await client.query<CheckpointRow>(`BEGIN; SET LOCAL search_path TO ${identifier(target.schema)}, public; ${batchSettings}
     ${target.live ? `SELECT pg_advisory_xact_lock(${liveLockKey});` : ''}
-    SELECT projection, version, position FROM projection_checkpoints FOR UPDATE`);
+    SELECT projection, version, position FROM projection_checkpoints FOR UPDATE`)].flat();
   try {
-    const rows: { projection: string; version: number; position: string }[] = (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];
+    const rows = results.at(-1)?.rows ?? [];
     // Versions are read in the batch's own transaction: a new version swapped in between two batches is written from the next one on.
     const active = atCodeVersion(target.projections, new Map(rows.map((r) => [r.projection, r])));
     const checkpoints = new Map(rows.map((r) => [r.projection, r.position]));

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@herald/eventstore';
-import type { Logger } from '@herald/kit';
+import { Backoff, sleep, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import type { BatchOutcome } from './apply.js';
 import { readStoredCheckpoints, resumePosition } from './checkpoints.js';
@@ -30,7 +30,7 @@ export interface Follower {
   stuck(): Stuck | undefined;
 }
 
-const backoff = { firstMs: 100, maxMs: 5000 };
+const resumeBackoff = { firstMs: 100, maxMs: 5000 };
 
 /**
  * The live projector: the consumer on the live schema, following the log for ever.
@@ -44,7 +44,7 @@ export function followLog(options: FollowOptions): Follower {
   const abort = new AbortController();
   const tracker = new StuckTracker();
   const done = (async () => {
-    let wait = backoff.firstMs;
+    const backoff = new Backoff(resumeBackoff);
     while (!abort.signal.aborted) {
       try {
         await options.beforeFollowing?.();
@@ -60,7 +60,7 @@ export function followLog(options: FollowOptions): Follower {
           batchSize: options.batchSize,
           signal: abort.signal,
           onBatch: (events, outcome) => {
-            wait = backoff.firstMs;
+            backoff.reset();
             if (tracker.stuck) logger.info({ stuck: tracker.stuck }, 'projector: got past the failure; following the log again');
             tracker.committed();
             for (const s of outcome.skipped) logger.warn({ skipped: s }, 'projector: event skipped');
@@ -71,10 +71,10 @@ export function followLog(options: FollowOptions): Follower {
         if (abort.signal.aborted) break;
         const stuck = tracker.failed(error);
         options.onFailure?.(stuck);
+        const wait = backoff.next();
         logger.error({ err: error, retryInMs: wait, attempts: stuck.attempts }, 'projector: following the log failed; resuming from the checkpoints');
         await recordError(options.pool, options.projections.map((p) => p.name), error);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        wait = Math.min(wait * 2, backoff.maxMs);
+        await sleep(wait, abort.signal);
       }
     }
   })();

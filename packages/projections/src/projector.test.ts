@@ -2,7 +2,6 @@ import { friendshipStream, postStream, postsExchangeType, userStream } from '@he
 import type { EventStore } from '@herald/eventstore';
 import { eventually } from '@herald/kit/testing';
 import amqp from 'amqplib';
-import type pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
@@ -12,7 +11,6 @@ import { appendEvent } from './testing.js';
 import { startTestProjector, type TestProjector } from './testing-projector.js';
 
 let running: TestProjector | undefined;
-let pool: pg.Pool;
 let store: EventStore;
 let projector: Projector;
 let queries: ReadModelQueries;
@@ -21,7 +19,7 @@ const ops = (path: string) => fetch(`http://127.0.0.1:${projector.port}${path}`)
 
 test.before(async () => {
   running = await startTestProjector('projections_projector');
-  ({ pool, store, projector, queries } = running);
+  ({ store, projector, queries } = running);
 });
 
 test.after(async () => {

@@ -1,4 +1,5 @@
 import type { Position } from '@herald/eventstore';
+import { Backoff, sleep } from '@herald/kit';
 import type pg from 'pg';
 import { readCheckpoints } from './checkpoints.js';
 import { friendsOf, getTimedPost, postsByAuthor, withTimes, type TimedPostView } from './projections/by-person.js';
@@ -24,7 +25,7 @@ export interface ReadModelQueries {
   waitForPosition(position: Position, timeoutMs: number): Promise<boolean>;
 }
 
-const pollMs = { first: 2, max: 20 };
+const pollBackoff = { firstMs: 2, maxMs: 20 };
 
 /** The read side for the command API: every query of every read model, over one pool. */
 export function createReadModelQueries(pool: pg.Pool): ReadModelQueries {
@@ -37,14 +38,13 @@ export function createReadModelQueries(pool: pg.Pool): ReadModelQueries {
 
   async function waitForPosition(position: Position, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    let wait = pollMs.first;
+    const backoff = new Backoff(pollBackoff);
     for (;;) {
       const reached = await projectedPosition();
       if (reached !== null && reached >= position) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
-      wait = Math.min(wait * 2, pollMs.max);
+      await sleep(Math.min(backoff.next(), left));
     }
   }
 

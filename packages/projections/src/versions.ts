@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '@herald/eventstore';
-import type { Logger } from '@herald/kit';
+import { Backoff, sleep, type Logger } from '@herald/kit';
 import type pg from 'pg';
 import { readStoredCheckpoints } from './checkpoints.js';
 import { unbuildable } from './install.js';
@@ -46,7 +45,7 @@ export interface Upgrade {
   stop(): Promise<void>;
 }
 
-const backoff = { firstMs: 500, maxMs: 30_000 };
+const upgradeBackoff = { firstMs: 500, maxMs: 30_000 };
 
 /**
  * Builds the code's version of every stale projection beside the live tables, from the
@@ -61,7 +60,7 @@ export function upgradeStaleProjections(options: UpgradeOptions): Upgrade {
   const { pool, store, logger } = options;
   const abort = new AbortController();
   const done = (async () => {
-    let wait = backoff.firstMs;
+    const backoff = new Backoff(upgradeBackoff);
     while (!abort.signal.aborted) {
       let names: string[] = [];
       try {
@@ -75,10 +74,10 @@ export function upgradeStaleProjections(options: UpgradeOptions): Upgrade {
         logger.info({ swapped: plan.built.map((p) => `${p.name}-v${p.version}`), events: result.events, position: result.position }, 'projector: new versions swapped in');
       } catch (error) {
         if (abort.signal.aborted) break;
+        const wait = backoff.next();
         logger.error({ err: error, retryInMs: wait }, 'projector: building new versions failed; trying again');
         await recordError(pool, names, error);
-        await sleep(wait, undefined, { signal: abort.signal }).catch(() => undefined);
-        wait = Math.min(wait * 2, backoff.maxMs);
+        await sleep(wait, abort.signal);
       }
     }
   })();

@@ -7,11 +7,10 @@
 // land in artifacts/ (git-ignored).
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { skipBecause } from '@herald/kit/testing';
+import { call, skipBecause } from '@herald/kit/testing';
 import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { call } from './testing/client.js';
 import { ensureChromium, launchChromium } from './testing/chromium.js';
 import type { HeraldSystem } from './testing/system.js';
 import { startSystem } from './testing/system.js';

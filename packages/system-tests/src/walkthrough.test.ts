@@ -4,8 +4,9 @@
 import type { PushedPost } from '@herald/contracts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answer, Device } from './testing/client.js';
-import { call, openDevice, readWithRetry } from './testing/client.js';
+import { call, type Answer } from '@herald/kit/testing';
+import type { Device } from './testing/client.js';
+import { openDevice, positionOf, readWithRetry } from './testing/client.js';
 import type { HeraldProcess, HeraldSystem } from './testing/system.js';
 import { startSystem } from './testing/system.js';
 
@@ -33,10 +34,11 @@ function herald(): HeraldSystem {
 
 /** A command that must succeed; remembers its position for the reads after it. */
 async function command(who: Person, method: string, path: string, body?: unknown): Promise<Answer> {
-  const answer = await call(herald().apiUrl, method, path, { token: who.token, body });
+  const answer = await call(herald().apiUrl, method, path, { token: who.token, json: body });
   assert.is(answer.status, 200, `${who.name} ${method} ${path}: ${JSON.stringify(answer.body)}\n${herald().logs()}`);
-  assert.ok(answer.position, `${method} ${path} answers X-Herald-Position`);
-  lastPosition = answer.position;
+  const position = positionOf(answer);
+  assert.ok(position, `${method} ${path} answers X-Herald-Position`);
+  lastPosition = position;
   return answer;
 }
 
@@ -46,7 +48,9 @@ async function read(who: Person, path: string): Promise<Answer> {
 }
 
 async function post(author: Person, text: string): Promise<PushedPost> {
-  const { body, position } = await command(author, 'POST', '/post/create', { text });
+  const answer = await command(author, 'POST', '/post/create', { text });
+  const { body } = answer;
+  const position = positionOf(answer);
   assert.type(body, 'string', 'POST /post/create answers the post id');
   // Pushed with its cursor: the post's log position, which the command answered.
   const message = { postId: String(body), postText: text, author_user_id: author.id, cursor: String(position) };
@@ -75,11 +79,11 @@ const byId = (messages: readonly PushedPost[]) => [...messages].sort((a, b) => a
 
 async function register(who: Person, city: string): Promise<void> {
   const profile = { first_name: who.name, second_name: 'Walker', birthdate: '1990-04-01', biography: 'follows the walkthrough', city, password: `${who.name}-secret-1` };
-  const registered = await call(herald().apiUrl, 'POST', '/user/register', { body: profile });
+  const registered = await call(herald().apiUrl, 'POST', '/user/register', { json: profile });
   assert.is(registered.status, 200, JSON.stringify(registered.body));
   who.id = (registered.body as { user_id: string }).user_id;
-  lastPosition = registered.position;
-  const login = await call(herald().apiUrl, 'POST', '/login', { body: { id: who.id, password: profile.password } });
+  lastPosition = positionOf(registered);
+  const login = await call(herald().apiUrl, 'POST', '/login', { json: { id: who.id, password: profile.password } });
   assert.is(login.status, 200, JSON.stringify(login.body));
   who.token = (login.body as { token: string }).token;
   const profileRead = await read(who, `/user/get/${who.id}`);
@@ -144,7 +148,7 @@ test('an update shows in the feed and in /post/get; only the author may change a
   edited.postText = 'Ben, second thoughts';
   assert.equal(await feedOf(ada), asFeed(ben.posts));
   assert.equal(otusPost((await read(ada, `/post/get/${edited.postId}`)).body), { id: edited.postId, text: 'Ben, second thoughts', author_user_id: ben.id });
-  const foreignUpdate = await call(herald().apiUrl, 'PUT', '/post/update', { token: ada.token, body: { id: edited.postId, text: 'not mine' } });
+  const foreignUpdate = await call(herald().apiUrl, 'PUT', '/post/update', { token: ada.token, json: { id: edited.postId, text: 'not mine' } });
   assert.is(foreignUpdate.status, 403);
   const foreignDelete = await call(herald().apiUrl, 'PUT', `/post/delete/${edited.postId}`, { token: ada.token });
   assert.is(foreignDelete.status, 403);

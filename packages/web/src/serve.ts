@@ -50,7 +50,10 @@ export function webPage(options: WebPageOptions = {}): Middleware {
   assets.set('/web/config.json', { type: 'application/json; charset=utf-8', body: config });
   return async (ctx, next) => {
     const found = ctx.method === 'GET' || ctx.method === 'HEAD' ? assets.get(ctx.path) : undefined;
-    if (found === undefined) return next();
+    if (found === undefined) {
+      await next();
+      return;
+    }
     ctx.set(securityHeaders);
     ctx.type = found.type;
     ctx.body = found.body;

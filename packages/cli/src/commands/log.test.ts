@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
 import { locateEventStoreDb } from '@herald/eventstore/testing';
 import { createTestDatabase, skipBecause, type TestDatabase } from '@herald/kit/testing';
@@ -6,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { herald, jsonLines, smallLog, visible } from '../testing.js';
 
 let source: TestDatabase;
-let targets: TestDatabase[] = [];
+const targets: TestDatabase[] = [];
 let store: EventStore;
 let log: Awaited<ReturnType<typeof smallLog>>;
 let exported = '';
@@ -88,9 +91,6 @@ test('an interrupted import is finished by importing the file again', async () =
 });
 
 test('a file can be given by name instead of on stdin', async () => {
-  const { writeFile, mkdtemp } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
   const file = join(await mkdtemp(join(tmpdir(), 'herald-log-')), 'log.jsonl');
   await writeFile(file, exported);
   const target = await emptyTarget();

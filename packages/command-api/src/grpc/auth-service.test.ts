@@ -4,8 +4,9 @@ import type { Channel } from 'nice-grpc';
 import { ClientError, createChannel, createClient, Status } from 'nice-grpc';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { call } from '@herald/kit/testing';
 import type { Harness } from '../testing/harness.js';
-import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { registeredUser, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let channel: Channel;

@@ -3,8 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import type { Answer, ExtraApi, Harness } from '../testing/harness.js';
-import { call, newUser, startExtraApi, startHarness } from '../testing/harness.js';
+import { call, type Answer } from '@herald/kit/testing';
+import type { ExtraApi, Harness } from '../testing/harness.js';
+import { newUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 /** One hash at a time per address, one more waiting; each hash slow enough (64 MiB) that a burst overlaps it. */

@@ -5,8 +5,9 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
+import { call } from '@herald/kit/testing';
 import type { Harness } from '../testing/harness.js';
-import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { registeredUser, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let store: EventStore;

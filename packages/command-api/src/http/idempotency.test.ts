@@ -5,8 +5,9 @@ import { createPostgresEventStore } from '@herald/eventstore';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import type { Answer, CallOptions, ExtraApi, Harness } from '../testing/harness.js';
-import { call, newUser, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
+import { call, type Answer, type CallOptions } from '@herald/kit/testing';
+import type { ExtraApi, Harness } from '../testing/harness.js';
+import { newUser, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let store: EventStore;
@@ -33,7 +34,7 @@ const answerOf = (a: Answer) => ({ status: a.status, body: a.body, position: a.h
 
 async function eventsOfType(type: string): Promise<Array<{ data: any; streamId: string }>> {
   const { events } = await store.readAll({ maxCount: 100_000 });
-  return events.filter((e) => e.type === type) as Array<{ data: any; streamId: string }>;
+  return events.filter((e) => e.type === type);
 }
 
 test('regression (issue 14): a command retried with the same Idempotency-Key is applied once and answered the same', async () => {

@@ -28,7 +28,10 @@ export function idempotent(store: IdempotencyStore, scope: 'user' | 'anonymous')
     const key = idempotencyKeyOf(ctx.get(idempotencyHeader));
     const owner = scope === 'anonymous' ? 'anonymous' : ctx.state.userId;
     // No key, or no user (the route answers 401): there is nothing to keep.
-    if (key === undefined || owner === undefined) return next();
+    if (key === undefined || owner === undefined) {
+      await next();
+      return;
+    }
     const fingerprint = fingerprintOf(ctx.method, ctx.path, ctx.request.body);
     const claim = await store.claim(owner, key, fingerprint);
     if (claim.kind !== 'claimed' && claim.fingerprint !== fingerprint) {

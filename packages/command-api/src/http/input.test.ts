@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answer, Harness } from '../testing/harness.js';
-import { call, newUser, registeredUser, startHarness } from '../testing/harness.js';
+import { call, type Answer } from '@herald/kit/testing';
+import type { Harness } from '../testing/harness.js';
+import { newUser, registeredUser, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let ann: { id: string; token: string };
@@ -51,7 +52,7 @@ test('a body over the limit is 413, whether its length is declared or streamed',
     body: chunks,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ann.token}` },
     duplex: 'half',
-  } as RequestInit);
+  });
   assert.is(response.status, 413);
 });
 

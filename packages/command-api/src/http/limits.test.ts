@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { call } from '@herald/kit/testing';
 import type { Harness } from '../testing/harness.js';
-import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { registeredUser, startHarness } from '../testing/harness.js';
 
 /**
  * An API whose text and body limits let through more than the event store takes in one

@@ -3,8 +3,9 @@ import heraldOpenApi from '@herald/contracts/openapi.json' with { type: 'json' }
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
+import { call } from '@herald/kit/testing';
 import type { Harness } from '../testing/harness.js';
-import { call, registeredUser, startHarness } from '../testing/harness.js';
+import { registeredUser, startHarness } from '../testing/harness.js';
 import { createRouter } from './app.js';
 import type { Services } from './services.js';
 

@@ -1,12 +1,12 @@
 import { loadConfig } from '@herald/kit';
-import { uniqueName } from '@herald/kit/testing';
+import { call, uniqueName } from '@herald/kit/testing';
 import type { Projector } from '@herald/projections';
 import { settings as projectorSettings, startProjector } from '@herald/projections';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
 import type { ExtraApi, Harness } from '../testing/harness.js';
-import { call, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
+import { registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 let projector: Projector;

@@ -1,6 +1,6 @@
 import { AuthServiceDefinition } from '@herald/contracts/grpc';
 import { loadConfig } from '@herald/kit';
-import { freePort, uniqueName } from '@herald/kit/testing';
+import { call, freePort, uniqueName, type Answer } from '@herald/kit/testing';
 import { ClientError, createChannel, createClient, Status } from 'nice-grpc';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,8 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { settings } from '../settings.js';
 import type { CommandApi } from '../start.js';
 import { startCommandApi } from '../start.js';
-import type { Answer } from '../testing/harness.js';
-import { call, newUser } from '../testing/harness.js';
+import { newUser } from '../testing/harness.js';
 
 /** An API whose PostgreSQL (event store and read models) and Redis are all away: nothing listens on their ports. */
 let api: CommandApi;

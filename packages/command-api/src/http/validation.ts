@@ -11,7 +11,9 @@ export interface Limits {
 }
 
 // C0 controls except tab, LF and CR; DEL; C1 controls. NUL among them: PostgreSQL cannot store it.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlInName = /[\u0000-\u001F\u007F-\u009F]/;
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

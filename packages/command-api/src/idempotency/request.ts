@@ -33,9 +33,9 @@ export function fingerprintOf(method: string, path: string, body: unknown): stri
 /** Ids a command needs, chosen before it runs. */
 export interface CommandIds {
   /** The id of the aggregate a create makes (user, post). */
-  entity(): string;
+  readonly entity: () => string;
   /** The id of the command's `index`-th event. */
-  event(index: number): string;
+  readonly event: (index: number) => string;
 }
 
 /** A UUID (version 8: custom) from a hash, so that a retry of the same request gets the same ids. */

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { v7 as uuidv7 } from 'uuid';
-import type { Answer, ExtraApi, Harness } from '../testing/harness.js';
-import { call, registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
+import { call, type Answer } from '@herald/kit/testing';
+import type { ExtraApi, Harness } from '../testing/harness.js';
+import { registeredUser, startExtraApi, startHarness } from '../testing/harness.js';
 
 let h: Harness;
 /** A second API on the same database: one-second sessions, a low per-address limit, X-Forwarded-For trusted. */

@@ -55,8 +55,8 @@ export function createSessionStore(redis: Redis, keyPrefix: string, ttlSeconds: 
       if (!isWellFormedToken(token)) return null;
       const [userId, ttlMs] = await redisCall(async () => {
         const replies = (await redis.multi().get(key(token)).pttl(key(token)).exec()) ?? [];
-        const failed = replies.find(([error]) => error !== null);
-        if (failed) throw failed[0];
+        const failed = replies.find(([error]) => error !== null)?.[0];
+        if (failed) throw failed;
         return replies.map(([, value]) => value);
       });
       if (typeof userId !== 'string') return null;

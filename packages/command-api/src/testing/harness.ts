@@ -1,7 +1,7 @@
 import { createPostgresPool, loadConfig } from '@herald/kit';
 import { migrateReadModels } from '@herald/projections';
 import type { TestDatabase } from '@herald/kit/testing';
-import { createTestDatabase, uniqueName } from '@herald/kit/testing';
+import { call, createTestDatabase, uniqueName } from '@herald/kit/testing';
 import type { CommandApiConfig } from '../settings.js';
 import { settings } from '../settings.js';
 import type { CommandApi, StartOptions } from '../start.js';
@@ -83,45 +83,6 @@ export async function startHarness(label: string, env: Record<string, string> = 
       await db.drop();
     },
   };
-}
-
-export interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  /** Parsed JSON body, or the raw text when it is not JSON. */
-  readonly body: any;
-}
-
-export interface CallOptions {
-  readonly json?: unknown;
-  /** A raw body, sent as is (with `contentType`). */
-  readonly raw?: string | Uint8Array;
-  readonly contentType?: string;
-  readonly token?: string;
-  readonly headers?: Record<string, string>;
-}
-
-/** One real HTTP request. */
-export async function call(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | Uint8Array | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers['content-type'] = 'application/json';
-  } else if (options.raw !== undefined) {
-    body = options.raw;
-    if (options.contentType) headers['content-type'] = options.contentType;
-  }
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // Not JSON: keep the text.
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
 }
 
 export const newUser = (overrides: Record<string, unknown> = {}) => ({

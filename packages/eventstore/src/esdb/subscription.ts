@@ -99,7 +99,7 @@ export function esdbSubscription(deps: EsdbSubscriptionDeps, options: SubscribeO
   options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   if (options.signal?.aborted) abort.abort();
   let current: AllStreamSubscription | undefined;
-  abort.signal.addEventListener('abort', () => current?.unsubscribe().catch(() => undefined), { once: true });
+  abort.signal.addEventListener('abort', () => void current?.unsubscribe().catch(() => undefined), { once: true });
   const start: Promise<Position | 'start'> = options.from === 'end' ? lastLogPosition(deps.client) : Promise.resolve(options.from === 'start' ? 'start' : options.from.after);
   start.catch(() => undefined);
 

@@ -12,7 +12,7 @@ export interface DatabaseErrorFields {
 }
 
 export function databaseError(error: unknown): DatabaseErrorFields {
-  return typeof error === 'object' && error !== null ? (error as DatabaseErrorFields) : {};
+  return typeof error === 'object' && error !== null ? error : {};
 }
 
 /** Driver errors never leave the adapter: callers see the port's errors only. */

@@ -57,7 +57,7 @@ export function badInputCases(test: Test, holder: StoreHolder): void {
 
   for (const position of badPositions) {
     test(`an unparseable position ${JSON.stringify(position)} is refused by readAll, readEventAt and subscribeToAll`, async () => {
-      const atError = await failure(() => holder.store.readEventAt(position as string));
+      const atError = await failure(() => holder.store.readEventAt(position));
       assert.is((atError as EventStoreInputError).code, 'invalid_position');
       const readError = await failure(() => holder.store.readAll({ from: { after: position }, maxCount: 1 }));
       assert.is((readError as EventStoreInputError).code, 'invalid_position');

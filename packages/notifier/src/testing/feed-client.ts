@@ -41,6 +41,7 @@ export function connectFeed(
   const edits: PushedChange[] = [];
   const frames: unknown[] = [];
   ws.on('message', (data) => {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer), never an ArrayBuffer or fragments
     const text = String(data);
     const frame: unknown = JSON.parse(text);
     frames.push(frame);

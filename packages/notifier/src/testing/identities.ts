@@ -1,7 +1,7 @@
 import { settings as commandApiSettings, startCommandApi, type CommandApi } from '@herald/command-api';
 import { liftedClientBounds } from '@herald/command-api/testing';
 import { loadConfig } from '@herald/kit';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { callOk, createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
 
 export interface User {
   readonly id: string;
@@ -54,15 +54,7 @@ export async function startIdentities(label: string, env: Record<string, string>
   }
   const apiUrl = `http://127.0.0.1:${api.httpPort}`;
 
-  async function request(method: string, path: string, token: string | undefined, body?: unknown) {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return { body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
-  }
+  const request = (method: string, path: string, token: string | undefined, body?: unknown) => callOk(apiUrl, method, path, { token, json: body });
 
   async function login(userId: string): Promise<string> {
     const { body } = await request('POST', '/login', undefined, { id: userId, password });

@@ -63,7 +63,7 @@ export function spawnReady(name: string, mainPath: string, env: Record<string, s
       reject(new Error(`${name} not ready within ${readyWithinMs} ms: ${stderr}`));
     }, readyWithinMs);
     notReady.unref();
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
       try {

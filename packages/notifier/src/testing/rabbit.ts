@@ -20,7 +20,7 @@ export async function createTestPublisher(exchange: string): Promise<TestPublish
   await channel.assertExchange(exchange, postsExchangeType, { durable: true });
   const send = (body: Buffer, messageId?: string) =>
     new Promise<void>((resolve, reject) => {
-      channel.publish(exchange, 'post', body, { persistent: true, contentType: 'application/json', messageId }, (error) => (error ? reject(error) : resolve()));
+      channel.publish(exchange, 'post', body, { persistent: true, contentType: 'application/json', messageId }, (error: Error | null) => (error ? reject(error) : resolve()));
     });
   return {
     publish: (notification) => send(Buffer.from(JSON.stringify(notification)), notificationMessageId(notification.eventId, notification.part)),

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Broker } from './broker.js';
 import type { OutboxMessage } from './rows.js';
 
@@ -35,7 +36,7 @@ export async function publishBatch(
       if (waiting === 0) return;
       if (error && !(error instanceof Error && error.message === nacked)) {
         waiting = 0;
-        settle(error instanceof Error ? error : new Error(String(error)));
+        settle(error instanceof Error ? error : new Error(`publish not confirmed: ${inspect(error)}`));
         return;
       }
       if (error) refused.push(message);

@@ -1,5 +1,6 @@
 import { createHashRing } from '@herald/contracts';
 import { clusterNodes, defaultShardName, type BrokerShard, type Logger } from '@herald/kit';
+import { Backoff } from '@herald/kit';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
@@ -40,7 +41,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-const backoff = { firstMs: 100, maxMs: 5000 };
+const retryBackoff = { firstMs: 100, maxMs: 5000 };
 export const defaultBatchLimits: BatchLimits = { rows: 1000, recipients: 100_000, recipientsPerMessage: 10_000 };
 export const defaultConfirmTimeoutMs = 15_000;
 export const defaultRefusalsBeforeParking = 3;
@@ -88,7 +89,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const refusals = new Map<string, number>();
 
     async function connect(): Promise<Broker> {
-      let wait = backoff.firstMs;
+      const backoff = new Backoff(retryBackoff);
       for (;;) {
         try {
           const opened = await openBroker(nodes, options.exchange, log, { after: lost });
@@ -102,15 +103,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           return opened;
         } catch (error) {
           if (stopping.signal.aborted) throw error;
+          const wait = backoff.next();
           log.warn({ err: error, retryInMs: wait }, 'outbox: cannot reach RabbitMQ, retrying');
           await sleeper.sleep(wait);
-          wait = Math.min(wait * 2, backoff.maxMs);
         }
       }
     }
 
     async function run(): Promise<void> {
-      let failures = 0;
+      const afterFailure = new Backoff(retryBackoff);
       // Each pass reads after the last row relayed, so it never wades through the deleted
       // rows behind it; live batches commit one after another (the live lock), so no row
       // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
@@ -132,7 +133,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
               log.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
             }
           });
-          failures = 0;
+          afterFailure.reset();
           if (relayed > 0) cursor = last;
           else if (cursor !== '0') cursor = '0';
           else await sleeper.sleep(options.pollIntervalMs ?? 250, { idle: true });
@@ -145,10 +146,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           // Several: only when the session failed, so one shard's trouble does not stop the others.
           await lock.checkAfterFailure({ release: shards.length === 1 });
           if (stopping.signal.aborted) break;
-          failures += 1;
           metrics.failures.inc();
           log.warn({ err: error }, 'outbox: batches not confirmed; their rows stay and will be published again');
-          await sleeper.sleep(Math.min(backoff.firstMs * 2 ** failures, backoff.maxMs));
+          await sleeper.sleep(afterFailure.next());
         }
       }
       await broker?.close();

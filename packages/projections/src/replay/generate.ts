@@ -1,7 +1,7 @@
 import { scryptSync, randomBytes } from 'node:crypto';
 import { friendshipStream, postStream, userStream, type HeraldEvent } from '@herald/contracts';
 import type { EventStore, ExpectedRevision } from '@herald/eventstore';
-import { seededRandom } from '@herald/kit';
+import { inPool, seededRandom } from '@herald/kit';
 import { v7 as uuid } from 'uuid';
 import { cities, firstNames, interests, secondNames, words } from './sample-data.js';
 
@@ -30,7 +30,8 @@ export async function generateLog(store: EventStore, request: GenerateRequest, o
   let done = 0;
   for (const wave of waves) {
     // Within a wave no event depends on another, so appends may run side by side.
-    await inParallel(wave, request.concurrency, async (a) => {
+    await inPool(wave.length, Math.max(1, request.concurrency), async (i) => {
+      const a = wave[i]!;
       const metadata = { schemaVersion: 1, occurredAt: new Date().toISOString() };
       await store.append(a.stream, [{ id: uuid(), type: a.event.type, data: a.event.data, metadata }], { expectedRevision: a.expected });
       done += 1;
@@ -112,16 +113,4 @@ function demoHash(): string {
   const salt = randomBytes(16);
   const key = scryptSync(demoPassword, salt, 32, { N, r, p, maxmem: 256 * N * r });
   return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
-}
-
-async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
 }

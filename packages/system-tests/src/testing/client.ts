@@ -1,42 +1,20 @@
 // What a client of Herald uses: plain HTTP calls and feed sockets (the `ws` client).
 import type { PushedPost } from '@herald/contracts';
-import { eventually } from '@herald/kit/testing';
+import { sleep } from '@herald/kit';
+import { call, eventually, type Answer } from '@herald/kit/testing';
 import WebSocket from 'ws';
 
-export interface Answer {
-  readonly status: number;
-  readonly body: unknown;
-  /** X-Herald-Position of a command's answer. */
-  readonly position: string | null;
-  /** Retry-After of a 429 or 503, in seconds. */
-  readonly retryAfterSeconds: number | null;
+const positionHeader = 'x-herald-position';
+
+/** X-Herald-Position of a command's answer: send it back to read one's own writes. */
+export function positionOf(answer: Answer): string | null {
+  return answer.headers.get(positionHeader);
 }
 
-export interface CallOptions {
+export interface ReadOptions {
   readonly token?: string;
-  readonly body?: unknown;
   /** Sent as X-Herald-Position: read one's own writes. */
   readonly position?: string | null;
-}
-
-export async function call(apiUrl: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.position) headers['x-herald-position'] = options.position;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  const retryAfter = response.headers.get('retry-after');
-  return {
-    status: response.status,
-    body: text === '' ? undefined : JSON.parse(text),
-    position: response.headers.get('x-herald-position'),
-    retryAfterSeconds: retryAfter === null ? null : Number(retryAfter),
-  };
 }
 
 /**
@@ -44,12 +22,14 @@ export async function call(apiUrl: string, method: string, path: string, options
  * reached X-Herald-Position yet, on a busy machine) is retried after the pause it asks
  * for, up to `patienceMs` in all.
  */
-export async function readWithRetry(apiUrl: string, path: string, options: CallOptions, patienceMs = 30_000): Promise<Answer> {
+export async function readWithRetry(apiUrl: string, path: string, options: ReadOptions, patienceMs = 30_000): Promise<Answer> {
   const deadline = Date.now() + patienceMs;
+  const headers: Record<string, string> = options.position ? { [positionHeader]: options.position } : {};
   for (;;) {
-    const answer = await call(apiUrl, 'GET', path, options);
-    if (answer.status !== 503 || answer.retryAfterSeconds === null || Date.now() > deadline) return answer;
-    await new Promise((resolve) => setTimeout(resolve, (answer.retryAfterSeconds ?? 1) * 1000));
+    const answer = await call(apiUrl, 'GET', path, { headers, token: options.token });
+    const retryAfter = answer.headers.get('retry-after');
+    if (answer.status !== 503 || retryAfter === null || Date.now() > deadline) return answer;
+    await sleep(Number(retryAfter) * 1000);
   }
 }
 
@@ -69,6 +49,7 @@ export async function openDevice(notifierPort: number, token: string): Promise<D
   const received: PushedPost[] = [];
   const listeners: ((message: PushedPost) => void)[] = [];
   socket.on('message', (data) => {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands a text frame over as one Buffer (binaryType nodebuffer), never an ArrayBuffer or fragments
     const message = JSON.parse(data.toString()) as PushedPost;
     received.push(message);
     for (const listener of listeners) listener(message);
