@@ -1,4 +1,5 @@
 import { createHashRing, shardOf } from '@herald/contracts';
+import amqp from 'amqplib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, startRabbitNodes, uniqueName, type RabbitNodes } from '@herald/kit/testing';
@@ -132,6 +133,43 @@ test('restarted with a shard fewer while that shard held posts back: its users g
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.equal(texts(resumed.get('s3')!), ['five', 'six'], 'no post twice');
   for (const shard of ['s1', 's2']) assert.equal(texts(resumed.get(shard)!), ['six'], 'what a shard relayed under the old list is not sent again');
+});
+
+test('a post one shard keeps refusing is parked for that shard only: the other shard delivers it, and the posts behind it flow on both', async () => {
+  // The processes run on shards 1 and 2 since the test before.
+  const twoShards = createHashRing(names.slice(0, 2));
+  const readers = new Map<string, User>();
+  for (let n = 0; readers.size < 2; n += 1) {
+    if (n > 60) throw new Error('no user landed on some shard in 60 tries');
+    const user = await ids.register(`Parked${String(n)}`);
+    const shard = shardOf(twoShards, user.id);
+    if (!readers.has(shard)) readers.set(shard, user);
+  }
+  const author = await ids.register('Verbose');
+  const sockets = new Map<string, FeedClient>();
+  for (const [shard, reader] of readers) {
+    await ids.request('PUT', `/friend/set/${author.id}`, reader.token);
+    sockets.set(shard, await connectFeed(notifiers[0]!.url, await ids.login(reader.id)));
+  }
+  clients.push(...sockets.values());
+  // Shard 2's broker refuses (basic.nack) any message over 3,000 bytes: a queue of its own on the exchange, drained as it fills.
+  const connection = await amqp.connect(nodes.url(2));
+  try {
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true, arguments: { 'x-max-length-bytes': 3000, 'x-overflow': 'reject-publish' } });
+    await channel.bindQueue(queue, exchange, '');
+    await channel.consume(queue, () => undefined, { noAck: true });
+    const long = 'x'.repeat(5000);
+    await ids.request('POST', '/post/create', author.token, { text: long });
+    assert.equal(await received(sockets.get('s1')!, 1, 'the long post on shard 1'), [long]);
+    const metricsUrl = `http://127.0.0.1:${String(projector.port)}/metrics`;
+    await eventually(async () => (/herald_outbox_parked_total(\{[^}]*\})? 1\b/.test(await (await fetch(metricsUrl)).text()) ? true : undefined), 'shard 2\'s part parked');
+    await ids.request('POST', '/post/create', author.token, { text: 'short' });
+    assert.equal(await received(sockets.get('s2')!, 1, 'the next post on shard 2'), ['short']);
+    assert.equal(await received(sockets.get('s1')!, 2, 'the next post on shard 1'), [long, 'short']);
+  } finally {
+    await connection.close();
+  }
 });
 
 test.run();

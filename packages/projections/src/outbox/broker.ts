@@ -17,10 +17,14 @@ function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }
 
-/** amqplib keeps its socket as `connection.stream`, untyped; ending it fails every pending operation. */
+/**
+ * amqplib keeps its socket as `connection.stream`, untyped. Destroyed with an error, it
+ * fails every pending operation and amqplib closes the connection, heartbeat timers
+ * included (destroyed without one, amqplib never hears of it and its heartbeat runs on).
+ */
 function destroySocket(model: amqp.ChannelModel): void {
-  const stream = (model.connection as unknown as { stream?: { destroy(): void } }).stream;
-  stream?.destroy();
+  const stream = (model.connection as unknown as { stream?: { destroy(error?: Error): void } }).stream;
+  stream?.destroy(new Error('RabbitMQ did not answer the connection close'));
 }
 
 /**

@@ -48,19 +48,27 @@ export async function publishBatch(
         waiting = 0;
         settle(new Error(`RabbitMQ confirmed ${messages.length - refused.length} of ${messages.length} messages only, within ${confirmTimeoutMs} ms`));
       }, confirmTimeoutMs);
+      // The relay's own loop keeps the process alive; a confirm still awaited must not hold a stopped one.
+      timer.unref();
     }
   });
   confirmed.catch(() => undefined); // observed by the caller; never an unhandled rejection
   // A broker that stops reading (a blocked connection) fails the batch at the timeout too, not only one that stops answering.
   const answered = confirmed.then(() => true, () => true);
-  for (const message of messages) {
-    // The exchange fans out: the routing key is ignored, so it only names what this is.
-    const accepted = channel.publish(exchange, 'post', Buffer.from(message.body), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: message.messageId,
-    }, (error: unknown) => onAnswer(message, error));
-    if (!accepted && await Promise.race([writable(channel), answered])) break;
+  try {
+    for (const message of messages) {
+      // The exchange fans out: the routing key is ignored, so it only names what this is.
+      const accepted = channel.publish(exchange, 'post', Buffer.from(message.body), {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: message.messageId,
+      }, (error: unknown) => onAnswer(message, error));
+      if (!accepted && await Promise.race([writable(channel), answered])) break;
+    }
+  } catch (error) {
+    // A channel closed mid-batch: nothing more will answer this batch, so its timeout is not left running.
+    clearTimeout(timer);
+    throw error;
   }
   return { confirmed };
 }
