@@ -1,8 +1,24 @@
-import type { Logger } from '@herald/kit';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { WebSocket } from 'ws';
+import { Backoff, sleep, type Logger } from '@herald/kit';
 import { resumeFailures } from './codes.js';
-import type { HistoryReader } from './history.js';
+import type { HistoryReader, Recovery } from './history.js';
 import type { NotifierMetrics } from './metrics.js';
 import type { Peer, Transport } from './transport.js';
+
+export interface CatchUpOptions {
+  /**
+   * History reads at once. After a new queue every socket catches up together: thousands
+   * of reads at once each wait behind the others in Redis, and time out.
+   */
+  readonly readsAtOnce: number;
+  /**
+   * How long a catch-up nobody asked for (every socket after a new queue) keeps trying a
+   * history it cannot read, holding the socket's live posts meanwhile, before it gives up:
+   * the socket has no way to learn that it missed posts.
+   */
+  readonly retryForMs: number;
+}
 
 /**
  * Brings a peer up to date from the notification history, then lets live posts through,
@@ -16,12 +32,17 @@ export class CatchUp {
   /** Catch-ups queued or running per peer: live posts wait until the last one ends. */
   readonly #queued = new WeakMap<Peer, number>();
 
+  readonly #reads: LimitFunction;
+
   constructor(
     private readonly history: HistoryReader,
     private readonly transport: Transport,
     private readonly metrics: NotifierMetrics,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: CatchUpOptions,
+  ) {
+    this.#reads = pLimit(options.readsAtOnce);
+  }
 
   /**
    * Holds the peer's live posts at once, and once `after` settles (the queue bound, the
@@ -46,7 +67,7 @@ export class CatchUp {
   }
 
   async #catchUp(peer: Peer, since: string, tell: boolean): Promise<void> {
-    const recovery = await this.history.after(peer.userId, since, { changes: peer.changes });
+    const recovery = await this.#recover(peer, since, tell);
     if (recovery.recovered) {
       if (peer.cursor === undefined || since > peer.cursor) peer.cursor = since;
       for (const { cursor, frame } of recovery.frames) this.#sendNewer(peer, cursor, frame);
@@ -54,6 +75,22 @@ export class CatchUp {
     } else {
       this.metrics.resumes.inc({ outcome: recovery.reason });
       if (tell) this.transport.send(peer, JSON.stringify({ type: 'resume', recovered: false, reason: recovery.reason, message: resumeFailures[recovery.reason] }));
+    }
+  }
+
+  /**
+   * A client that asked (`tell`) gets one answer now: it can reload its feed. A socket
+   * caught up unasked is retried while the history is unavailable, up to retryForMs.
+   */
+  async #recover(peer: Peer, since: string, tell: boolean): Promise<Recovery> {
+    const read = () => this.#reads(() => this.history.after(peer.userId, since, { changes: peer.changes }));
+    const giveUpAt = Date.now() + (tell ? 0 : this.options.retryForMs);
+    const backoff = new Backoff({ firstMs: 250, maxMs: 2_000, jitter: 0.5 });
+    for (;;) {
+      const recovery = await read();
+      if (recovery.recovered || recovery.reason !== 'history_unavailable' || Date.now() >= giveUpAt || peer.socket?.readyState !== WebSocket.OPEN) return recovery;
+      this.metrics.resumes.inc({ outcome: 'retried' });
+      await sleep(Math.min(backoff.next(), Math.max(0, giveUpAt - Date.now())));
     }
   }
 

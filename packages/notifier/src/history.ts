@@ -6,13 +6,43 @@ export type Recovery =
   | { readonly recovered: true; readonly frames: ReadonlyArray<{ readonly cursor: string; readonly frame: string }> }
   | { readonly recovered: false; readonly reason: ResumeFailed['reason'] };
 
-/** One consistent read: where history starts in this Redis, the user's floor, the user's entries. */
+/**
+ * One consistent read: where history starts in this Redis, the user's floor, and only the
+ * user's entries after the cursor (ARGV[4]), so a catch-up costs what it missed, not the
+ * whole history kept. Cursors are compared as four 32-bit numbers (see isCursor): Lua's
+ * string order follows the server's locale. The list is walked in pages: entries a relay
+ * wrote twice, or a refused post retried later, are not in cursor order.
+ */
 const readScript = `
-return { redis.call('GET', ARGV[1]) or '', redis.call('GET', ARGV[3]) or '', redis.call('LRANGE', ARGV[2], 0, -1) }`;
+local since = ARGV[4]
+local starts = { 1, 9, 18, 26 }
+local floorParts = {}
+for i, at in ipairs(starts) do floorParts[i] = tonumber(string.sub(since, at, at + 7), 16) end
+local function newer(entry)
+  for i, at in ipairs(starts) do
+    local n = tonumber(string.sub(entry, at, at + 7), 16)
+    if n == nil then return false end
+    if n ~= floorParts[i] then return n > floorParts[i] end
+  end
+  return false
+end
+local found = {}
+local length = redis.call('LLEN', ARGV[2])
+for first = 0, length - 1, 256 do
+  for _, entry in ipairs(redis.call('LRANGE', ARGV[2], first, first + 255)) do
+    if newer(entry) then found[#found + 1] = entry end
+  end
+end
+return { redis.call('GET', ARGV[1]) or '', redis.call('GET', ARGV[3]) or '', found }`;
+
+/** Where history starts, the user's floor, and the user's newest entry (or ''). */
+const headScript = `
+return { redis.call('GET', ARGV[1]) or '', redis.call('GET', ARGV[3]) or '', redis.call('LINDEX', ARGV[2], 0) or '' }`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    heraldReadHistory(since: string, user: string, floor: string): Result<[string, string, string[]], Context>;
+    heraldReadHistory(since: string, user: string, floor: string, after: string): Result<[string, string, string[]], Context>;
+    heraldHistoryHead(since: string, user: string, floor: string): Result<[string, string, string], Context>;
   }
 }
 
@@ -26,6 +56,7 @@ export class HistoryReader {
   constructor(private readonly redis: Redis, prefix: string) {
     this.#keys = historyKeys(prefix);
     redis.defineCommand('heraldReadHistory', { numberOfKeys: 0, lua: readScript });
+    redis.defineCommand('heraldHistoryHead', { numberOfKeys: 0, lua: headScript });
   }
 
   /**
@@ -39,11 +70,11 @@ export class HistoryReader {
     if (!isCursor(since)) return { recovered: false, reason: 'cursor_unknown' };
     let read: [string, string, string[]];
     try {
-      read = await this.#read(userId);
+      read = await this.#read(userId, since);
     } catch {
       // Once more: under load a read can time out without Redis being away.
       try {
-        read = await this.#read(userId);
+        read = await this.#read(userId, since);
       } catch {
         return { recovered: false, reason: 'history_unavailable' };
       }
@@ -65,8 +96,8 @@ export class HistoryReader {
     return { recovered: true, frames: [...frames].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cursor, frame]) => ({ cursor, frame })) };
   }
 
-  #read(userId: string): Promise<[string, string, string[]]> {
-    return this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
+  #read(userId: string, since: string): Promise<[string, string, string[]]> {
+    return this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId), since);
   }
 
   /**
@@ -75,8 +106,8 @@ export class HistoryReader {
    */
   async newest(userId: string): Promise<string> {
     try {
-      const [first, floor, entries] = await this.redis.heraldReadHistory(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
-      const head = entries[0] === undefined ? undefined : decodeHistoryEntry(entries[0])?.cursor;
+      const [first, floor, newest] = await this.redis.heraldHistoryHead(this.#keys.since, this.#keys.user(userId), this.#keys.floor(userId));
+      const head = newest === '' ? undefined : decodeHistoryEntry(newest)?.cursor;
       return head ?? (floor || first || startOfHistory);
     } catch {
       return startOfHistory;

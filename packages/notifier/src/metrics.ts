@@ -15,7 +15,7 @@ export function createMetrics(registry: Registry, sizes: { connections(): number
     unbinds: new Counter({ name: 'notifier_unbinds_total', help: 'Bindings removed from this process queue (when its last socket leaves)', registers }),
     refusals: new Counter({ name: 'notifier_upgrade_refusals_total', help: 'Upgrade requests answered with an HTTP error', labelNames: ['status'] as const, registers }),
     closes: new Counter({ name: 'notifier_server_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'] as const, registers }),
-    resumes: new Counter({ name: 'notifier_resumes_total', help: 'Catch-ups from the notification history (a client resuming with since, or every socket after a new queue), by outcome', labelNames: ['outcome'] as const, registers }),
+    resumes: new Counter({ name: 'notifier_resumes_total', help: 'Catch-ups from the notification history (a client resuming with since, or every socket after a new queue), by outcome; retried: a read of an unavailable history tried again', labelNames: ['outcome'] as const, registers }),
     revocations: new Counter({ name: 'notifier_session_revocations_total', help: 'Logouts heard from the command API (Redis pub/sub)', registers }),
     shardConnected: new Gauge({
       name: 'notifier_rabbitmq_connected', help: '1 while this process consumes from a node of the shard; 0: the shard is down, its users get no live posts', labelNames: ['shard'] as const, registers,

@@ -28,6 +28,12 @@ export interface Rooms {
 
 /** How long catching up after a new queue waits for its binding before reading history anyway. */
 const rebindWaitMs = 10_000;
+/**
+ * History reads at once, and how long a socket caught up unasked keeps trying an
+ * unavailable history (see CatchUpOptions). 16 reads keep Redis busy without a queue in
+ * it; 30 s outlasts a Redis restart, and holds a socket's live posts no longer than that.
+ */
+const catchUpOptions = { readsAtOnce: 16, retryForMs: 30_000 };
 
 /**
  * Builds the four rooms and connects them: posts flow bus -> fanOut -> transport;
@@ -66,7 +72,7 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) });
   redis.on('error', (error: unknown) => logger.debug({ err: error }, 'Redis (notification history) error'));
   const history = new HistoryReader(redis, config.REDIS_KEY_PREFIX);
-  const catchUp = new CatchUp(history, transport, metrics, logger);
+  const catchUp = new CatchUp(history, transport, metrics, logger, catchUpOptions);
   const auth = new TokenValidator({
     address: config.AUTH_GRPC_ADDRESS,
     deadlineMs: config.AUTH_DEADLINE_MS,
