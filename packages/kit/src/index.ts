@@ -11,7 +11,7 @@ export type { Ops, ReadinessCheck } from './ops.js';
 export { stopOnSignals } from './shutdown.js';
 export type { StopStep } from './shutdown.js';
 export { migrate } from './migrations.js';
-export { createPostgresPool, idleInTransactionTimeoutMs } from './postgres.js';
+export { createPostgresPool, idleInTransactionTimeoutMs, withSession } from './postgres.js';
 export type { Migration } from './migrations.js';
 export { seededRandom } from './random.js';
 export { Backoff, retry, sleep } from './retry.js';

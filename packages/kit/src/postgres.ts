@@ -13,3 +13,24 @@ export const idleInTransactionTimeoutMs = 15_000;
 export function createPostgresPool(config: pg.PoolConfig): pg.Pool {
   return new pg.Pool({ idle_in_transaction_session_timeout: idleInTransactionTimeoutMs, ...config });
 }
+
+/**
+ * Runs `work` on one session taken from the pool. A session the server ends while it is
+ * out of the pool (a restart, a terminated backend) fails its query and also emits
+ * 'error'; nobody listens to a session in use, so that event would end the process.
+ * It is heard here, and the broken session is dropped instead of going back to the pool.
+ */
+export async function withSession<T>(pool: pg.Pool, work: (session: pg.PoolClient) => Promise<T>): Promise<T> {
+  const session = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  session.on('error', onError);
+  try {
+    return await work(session);
+  } finally {
+    session.off('error', onError);
+    session.release(broken);
+  }
+}

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@herald/eventstore';
 import type pg from 'pg';
+import { withSession } from '@herald/kit';
 import { atCodeVersion, saveCheckpoints } from './checkpoints.js';
 import { planBatch, statementsFor, type BatchPlan, type Checkpoints, type PlannedEvent, type SkippedEvent } from './plan.js';
 import type { Projection } from './projection.js';
@@ -29,8 +30,7 @@ export interface BatchOutcome {
  * record never stops the projector.
  */
 export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly RecordedEvent[]): Promise<BatchOutcome> {
-  const client = await pool.connect();
-  try {
+  return withSession(pool, async (client) => {
     try {
       return await inTransaction(client, target, async (plan, active) => {
         const statements = statementsFor(active, plan.events);
@@ -41,9 +41,7 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
       if (!isDataError(error)) throw error;
       return await inTransaction(client, target, (plan, active) => applyOneByOne(client, target, active, plan), batch);
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Live batches record what they skipped where an operator can see it; a rebuild's would repeat history's. */

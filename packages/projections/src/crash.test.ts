@@ -32,9 +32,9 @@ async function appendEvent(...args: Parameters<typeof append>) {
 }
 
 /** The projector as `make up` runs it, with a broker it cannot reach: outbox rows stay for counting. */
-async function startChild(): Promise<ChildProcess> {
+async function startChild(env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { ...process.env, DATABASE_URL: db.url, PROJECTOR_PORT: '0', PROJECTOR_HOST: '127.0.0.1', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1', LOG_LEVEL: 'info', PROJECTOR_BATCH_SIZE: '50', FEED_FANOUT_LIMIT: String(feedFanoutLimit) },
+    env: { ...process.env, ...env, DATABASE_URL: db.url, PROJECTOR_PORT: '0', PROJECTOR_HOST: '127.0.0.1', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1', LOG_LEVEL: 'info', PROJECTOR_BATCH_SIZE: '50', FEED_FANOUT_LIMIT: String(feedFanoutLimit) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -95,10 +95,11 @@ test.after(async () => {
   await db.drop();
 });
 
+const users = Array.from({ length: 30 }, () => uuid());
+
 test('a projector killed with SIGKILL mid-stream and restarted ends equal to a from-scratch build', async () => {
   // The deployment's first projector started on the empty log, so its outbox covers the whole log.
   await startOutboxAtHead(pool, store);
-  const users = Array.from({ length: 30 }, () => uuid());
   for (const userId of users) {
     await appendEvent(store, userStream(userId), 'UserRegistered', {
       userId, firstName: 'U', secondName: userId.slice(-6), birthdate: '1999-09-09', biography: '', city: 'X', passwordHash: 'scrypt$h',
@@ -135,6 +136,30 @@ test('a projector killed with SIGKILL mid-stream and restarted ends equal to a f
   const live = await outbox(liveSchema);
   assert.ok(live.length > 0, 'posts to friends were written to the outbox');
   assert.equal(live, await outbox('from_scratch'), 'every notification once: none lost, none doubled');
+});
+
+test('PostgreSQL ends the projector\'s sessions over and over while it works (as a restart does): it stays up, catches up, and ends equal to a from-scratch build', async () => {
+  // Its sessions carry their own application name, so only they are ended.
+  const child = await startChild({ PGAPPNAME: 'projector-under-test' });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  const writing = writeHistory(users, 150);
+  let ended = 0;
+  for (let i = 0; i < 40 && exited === undefined; i += 1) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity, pg_terminate_backend(pid) WHERE application_name = 'projector-under-test' AND datname = current_database()`);
+    ended += rows[0]?.n ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+  }
+  await writing;
+  assert.ok(ended > 0, 'sessions of the projector were ended');
+  assert.is(exited, undefined, 'the projector is still running');
+  const queries = createReadModelQueries(pool);
+  assert.is(await queries.waitForPosition(latest, 60_000), true, 'it catches up');
+  assert.is(exited, undefined, 'the projector is still running');
+  await kill(child, 'SIGTERM');
+  await buildFromScratch(store, pool, 'from_scratch_after_ends', latest, createProjections({ feedFanoutLimit }));
+  assert.equal(await snapshotReadModels(pool, liveSchema), await snapshotReadModels(pool, 'from_scratch_after_ends'));
 });
 
 test.run();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withSession } from '@herald/kit';
 import type { Projection } from './projection.js';
 import { liveLockKey, liveSchema } from './schema.js';
 import { identifier, literal } from './sql.js';
@@ -35,54 +36,53 @@ export function migratesInPlace(projection: Projection, from: number): boolean {
  * migrations' lock).
  */
 export async function installProjections(pool: pg.Pool, list: readonly Projection[]): Promise<Installed> {
-  const client = await pool.connect();
-  try {
-    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('herald.migrations'))`);
-    const recorded = new Map((await client.query<{ projection: string; version: number }>(`SELECT projection, version FROM ${live}.projection_checkpoints`))
-      .rows.map((r) => [r.projection, r.version]));
-    const existing = new Set((await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [liveSchema])).rows.map((r) => r.tablename));
-    const legacy = await legacyVersions(client);
-    const created: Projection[] = [];
-    const migrated: Projection[] = [];
-    for (const projection of list) {
-      const version = recorded.get(projection.name);
-      if (version !== undefined) {
-        if (version !== projection.version && migratesInPlace(projection, version)) {
-          await migrateInPlace(client, projection, 'checkpoint');
-          migrated.push(projection);
+  return withSession(pool, async (client) => {
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('herald.migrations'))`);
+      const recorded = new Map((await client.query<{ projection: string; version: number }>(`SELECT projection, version FROM ${live}.projection_checkpoints`))
+        .rows.map((r) => [r.projection, r.version]));
+      const existing = new Set((await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [liveSchema])).rows.map((r) => r.tablename));
+      const legacy = await legacyVersions(client);
+      const created: Projection[] = [];
+      const migrated: Projection[] = [];
+      for (const projection of list) {
+        const version = recorded.get(projection.name);
+        if (version !== undefined) {
+          if (version !== projection.version && migratesInPlace(projection, version)) {
+            await migrateInPlace(client, projection, 'checkpoint');
+            migrated.push(projection);
+          }
+          continue;
         }
-        continue;
-      }
-      const present = projection.tables.filter((t) => existing.has(t));
-      if (present.length === 0) {
-        await client.query(`SET LOCAL search_path TO ${live}, public; ${projection.ddl}`);
-        created.push(projection);
-      } else {
-        // Tables older than version records: the migrations ledger names the version they are of, if it names one.
-        const of = legacy.get(projection.name);
-        if (of !== undefined && of !== projection.version && migratesInPlace(projection, of)) {
-          await migrateInPlace(client, projection, 'ledger');
-          migrated.push(projection);
-        } else if (present.length < projection.tables.length) {
-          throw new Error(`${projection.name}: only some of its tables exist in ${liveSchema} (${present.join(', ')}); drop them or rebuild it`);
-        } else if (!projection.replayable && of !== undefined && of !== projection.version) {
-          throw new Error(unbuildable(projection, of));
+        const present = projection.tables.filter((t) => existing.has(t));
+        if (present.length === 0) {
+          await client.query(`SET LOCAL search_path TO ${live}, public; ${projection.ddl}`);
+          created.push(projection);
+        } else {
+          // Tables older than version records: the migrations ledger names the version they are of, if it names one.
+          const of = legacy.get(projection.name);
+          if (of !== undefined && of !== projection.version && migratesInPlace(projection, of)) {
+            await migrateInPlace(client, projection, 'ledger');
+            migrated.push(projection);
+          } else if (present.length < projection.tables.length) {
+            throw new Error(`${projection.name}: only some of its tables exist in ${liveSchema} (${present.join(', ')}); drop them or rebuild it`);
+          } else if (!projection.replayable && of !== undefined && of !== projection.version) {
+            throw new Error(unbuildable(projection, of));
+          }
+        }
+        // Tables just made are of the code's version; a replayable projection's older ones are of an unknown one (rebuilt by the projector).
+        if (projection.replayable) {
+          await client.query(`INSERT INTO ${live}.projection_checkpoints (projection, version, position)
+            VALUES (${literal(projection.name)}, ${present.length === 0 ? projection.version : unknownVersion}, '')`);
         }
       }
-      // Tables just made are of the code's version; a replayable projection's older ones are of an unknown one (rebuilt by the projector).
-      if (projection.replayable) {
-        await client.query(`INSERT INTO ${live}.projection_checkpoints (projection, version, position)
-          VALUES (${literal(projection.name)}, ${present.length === 0 ? projection.version : unknownVersion}, '')`);
-      }
+      await client.query('COMMIT');
+      return { created, migrated };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
-    await client.query('COMMIT');
-    return { created, migrated };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Why a projection that cannot be rebuilt from the log, with tables of another version and no migration from it, stops the start. */
