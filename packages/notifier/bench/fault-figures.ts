@@ -48,6 +48,8 @@ export interface Measured {
   readonly readModels: ReadModelCheck;
   readonly databaseUrl: string;
   readonly expectedPerPost: number;
+  /** The notifiers' catch-ups from history during the stretch, by outcome (recovered, history_unavailable, ...). */
+  readonly catchUps: ReadonlyMap<string, number>;
 }
 
 /** How many times each probe post is in the posts read model (equal to a rebuild from the log), by sequence number. */
@@ -90,6 +92,12 @@ function lostPosts(m: Measured): string {
   return `${lost.length} posts lost deliveries (${none} reached no socket), due ${Math.min(...at).toFixed(1)} to ${Math.max(...at).toFixed(1)} s after the fault was done (lifted at ${((m.liftedAt - m.injectedAt) / 1000).toFixed(1)} s)`;
 }
 
+/** Catch-ups that could not recover a socket's gap are where a socket left open loses posts silently. */
+function catchUpNote(catchUps: ReadonlyMap<string, number>): string {
+  const counts = [...catchUps].filter(([, n]) => n > 0);
+  return counts.length === 0 ? '' : `catch-ups from history: ${counts.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}`;
+}
+
 export async function measure(m: Measured): Promise<FaultOutcome> {
   const inLog = await postsInLog(m.databaseUrl);
   const accepted = [...m.outcome.posted.keys()];
@@ -110,6 +118,7 @@ export async function measure(m: Measured): Promise<FaultOutcome> {
     figures.acceptedMissingFromLog > 0 ? `${figures.acceptedMissingFromLog} accepted posts not in the log` : '',
     figures.retried > 0 ? `${figures.retried} posts retried` : '',
     figures.keyInUseAnswers > 0 ? `${figures.keyInUseAnswers} retries answered 409 key in use` : '',
+    catchUpNote(m.catchUps),
     `outage ${((m.liftedAt - m.injectedAt) / 1000).toFixed(1)} s`,
   ].filter(Boolean).join(', ');
   const readModelDifferences = m.readModels.differences.map((d) => `${d.table}: ${d.onlyLive} rows only live, ${d.onlyRebuilt} only rebuilt`).join(', ');

@@ -22,7 +22,7 @@ import { startTcpProxy } from '@herald/kit/testing';
 import { faults, type Fault, type FaultContext } from './fault-list.js';
 import { startPrivateServices } from './private-services.js';
 import { compareWithRebuild, untilCaughtUp } from './read-model-check.js';
-import { http, postSteadily, ProbeLedger, startBenchSystem, type User } from './system.js';
+import { http, postSteadily, ProbeLedger, scrapeCounter, startBenchSystem, type User } from './system.js';
 import { measure, type FaultOutcome } from './fault-figures.js';
 
 const full = process.env.BENCH_FULL === '1';
@@ -45,6 +45,9 @@ announceLoad('faults');
 console.log(`faults: ${size.readers} readers (half on each of 2 notifiers), ${size.rate} posts/s from ${size.secondsBefore} s before each fault to ${size.secondsAfter} s after it was lifted; outages ${size.outageMs} ms`);
 const services = await startPrivateServices();
 const relayProxy = await startTcpProxy(services.rabbitmqUrl, 5672);
+/** The notifiers' /metrics addresses (the first's process changes when it is killed and started again). */
+const notifierBaseUrls: Array<() => string> = [];
+
 const system = await startBenchSystem('faults', size.readers, { services, relayRabbitmqUrl: relayProxy.url() });
 let tornDown: Promise<void> | undefined;
 const teardown = () => (tornDown ??= (async () => {
@@ -61,6 +64,7 @@ try {
   /** One stretch of load, with `fault` done `secondsBefore` into it (none: the baseline) and going on `secondsAfter` once lifted. */
   const stretch = async (fault: Fault | undefined, lateMs: number): Promise<FaultOutcome> => {
     const stop = new AbortController();
+    const catchUpsBefore = await catchUpOutcomes();
     const posting = postSteadily(system.apiUrl, {
       rate: size.rate, seconds: 3_600, until: stop.signal, firstSeq, posterOf: (seq) => posters[seq % posters.length]!, retryForMs: 120_000, maxInFlight: 100_000,
     });
@@ -77,7 +81,8 @@ try {
     const figures = await ledger.figures(outcome.posted, () => friendsPerPoster, 60_000);
     const sockets = await untilSocketsOpen();
     const readModels = await compareWithRebuild(system.databaseUrl);
-    const measured = await measure({ outcome, figures, ledger, injectedAt, liftedAt, lateMs, sockets, readModels, databaseUrl: system.databaseUrl, expectedPerPost: friendsPerPoster });
+    const catchUps = since(catchUpsBefore, await catchUpOutcomes());
+    const measured = await measure({ outcome, figures, ledger, injectedAt, liftedAt, lateMs, sockets, readModels, databaseUrl: system.databaseUrl, expectedPerPost: friendsPerPoster, catchUps });
     return { ...measured, byDesign: fault?.byDesign };
   };
 
@@ -98,6 +103,7 @@ try {
       // The system may be left broken: report what ran, and stop.
       failure = `${fault.name} failed: ${error instanceof Error ? error.message : String(error)}`;
       console.error(failure);
+      console.error(`the processes' latest warnings and errors:\n${system.recentProblems(8).join('\n')}`);
       break;
     }
   }
@@ -108,6 +114,21 @@ try {
 }
 process.exit(0);
 
+/** Catch-ups from history (sockets after a new queue, clients resuming), by outcome, summed over the notifiers. */
+async function catchUpOutcomes(): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const url of notifierBaseUrls) {
+    const counts = await scrapeCounter(url(), 'notifier_resumes_total', 'outcome').catch(() => new Map<string, number>());
+    for (const [outcome, n] of counts) total.set(outcome, (total.get(outcome) ?? 0) + n);
+  }
+  return total;
+}
+
+/** What the counters added between two scrapes; a notifier killed meanwhile started again from 0. */
+function since(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...after].map(([outcome, n]) => [outcome, n >= (before.get(outcome) ?? 0) ? n - (before.get(outcome) ?? 0) : n]));
+}
+
 /** Readers, posters befriending 50 readers each, a socket per reader (half on each notifier), a first post each. */
 async function populate(): Promise<User[]> {
   const readers = await system.users('register readers', size.readers, 0);
@@ -115,6 +136,7 @@ async function populate(): Promise<User[]> {
   await system.befriend('friendships', posters.flatMap((poster, i) =>
     Array.from({ length: friendsPerPoster }, (_, k) => [poster, readers[(i * friendsPerPoster + k) % readers.length]!] as const)));
   const second = await system.addNotifier();
+  notifierBaseUrls.push(() => `http://127.0.0.1:${system.notifier.port}`, () => `http://127.0.0.1:${second.process.port}`);
   const urls = [system.notifierUrl, second.url];
   const half = Math.ceil(readers.length / 2);
   for (const [i, url] of urls.entries()) {

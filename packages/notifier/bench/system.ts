@@ -40,6 +40,8 @@ export interface BenchSystem {
   users(what: string, count: number, from: number): Promise<User[]>;
   /** `poster` befriends each of `readers`. */
   befriend(what: string, pairs: ReadonlyArray<readonly [poster: User, reader: User]>): Promise<void>;
+  /** Each process's latest warnings and errors (from the log lines it keeps): the evidence for a run that went wrong. */
+  recentProblems(perProcess: number): string[];
   stop(): Promise<void>;
 }
 
@@ -95,13 +97,24 @@ export async function startBenchSystem(label: string, sockets: number, options: 
     ...(services ? { REDIS_URL: services.redisUrl, RABBITMQ_URL: services.rabbitmqUrl } : {}),
   };
   const members: Member[] = [];
+  /** Processes the benchmark itself stops or kills: any other exit is news, with its last words. */
+  const endedOnPurpose = new WeakSet<HeraldProcess>();
+  const watch = (role: Role, child: HeraldProcess): HeraldProcess => {
+    void child.exited.then((code) => {
+      if (endedOnPurpose.has(child)) return;
+      const last = child.logs.slice(-5).map((line) => JSON.stringify(line)).join('\n');
+      console.error(`${role} on port ${child.port} exited on its own (${String(code)}); its last log lines:\n${last}`);
+    });
+    return child;
+  };
   const join = async (role: Role, start: () => Promise<HeraldProcess>): Promise<Member> => {
-    const member: Member = { role, start, current: await start() };
+    const member: Member = { role, start: async () => watch(role, await start()), current: watch(role, await start()) };
     members.push(member);
     return member;
   };
   const stopAll = async () => {
     await fleets.close();
+    for (const m of members) endedOnPurpose.add(m.current);
     for (const m of [...members].reverse()) await stopWithin(m.current, 15_000);
     await database.drop();
   };
@@ -137,6 +150,7 @@ export async function startBenchSystem(label: string, sockets: number, options: 
       async restart(role, signal, index = 0) {
         const member = members.filter((m) => m.role === role)[index];
         if (!member) throw new Error(`no ${role} ${index} in this system`);
+        endedOnPurpose.add(member.current);
         await member.current.stop(signal);
         member.current = await member.start();
       },
@@ -149,6 +163,9 @@ export async function startBenchSystem(label: string, sockets: number, options: 
       befriend: async (what, pairs) => {
         await inPool(pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token), progress(what, pairs.length));
       },
+      recentProblems: (perProcess) => members.flatMap((m) => m.current.logs
+        .filter((line) => line.level === 'warn' || line.level === 'error' || line.level === 'fatal').slice(-perProcess)
+        .map((line) => `${m.role} ${m.current.port}: ${JSON.stringify(line)}`)),
       stop: stopAll,
     };
   } catch (error) {
@@ -345,6 +362,18 @@ export async function scrapeHistogram(baseUrl: string, name: string): Promise<Hi
     buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count));
   }
   return buckets;
+}
+
+/** One counter from a process's /metrics, summed by the value of one of its labels. */
+export async function scrapeCounter(baseUrl: string, name: string, label: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const byLabel = new Map<string, number>();
+  const line = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const [, labels, count] of text.matchAll(line)) {
+    const value = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(labels ?? '')?.[1] ?? '';
+    byLabel.set(value, (byLabel.get(value) ?? 0) + Number(count));
+  }
+  return byLabel;
 }
 
 /**
