@@ -82,7 +82,7 @@ export async function relayPass(
  * notifications behind it forever.
  */
 async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: BatchOutcome, options: PassOptions): Promise<RelayedBatch> {
-  const refusedRows = new Map(outcome.refused.map((m) => [m.rowId, m.messageId.slice(0, m.messageId.lastIndexOf(':'))]));
+  const refusedRows = new Map(outcome.refused.map((m) => [m.rowId, m.eventId]));
   for (const message of batch.messages) if (!refusedRows.has(message.rowId)) options.refusals.delete(message.rowId);
   const parked: { eventId: string; rowId: string }[] = [];
   for (const [rowId, eventId] of refusedRows) {

@@ -19,6 +19,8 @@ export interface OutboxBatch {
 export interface OutboxMessage {
   /** The outbox row (post) this message is part of. */
   readonly rowId: string;
+  /** The event the row notifies of (PostCreated, PostUpdated, PostDeleted). */
+  readonly eventId: string;
   readonly messageId: string;
   readonly body: string;
   /** The post's log position: the cursor its readers resume from. */
@@ -60,7 +62,7 @@ export async function tryRelayLock(session: pg.ClientBase): Promise<boolean> {
  * lock makes this relay the only reader, and a row is deleted only after its confirms.
  */
 export async function readOutbox(session: pg.ClientBase, after: string, limits: BatchLimits): Promise<OutboxBatch> {
-  const { rows } = await session.query<[string, string, string, string, string, string, string]>({
+  const { rows } = await session.query<[string, string, string, string, string, string, string, string]>({
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
              SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, cardinality(o.recipients) AS n,
@@ -71,7 +73,7 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
                   json_build_object('eventId', b.event_id, 'position', b.position, 'kind', b.kind, 'payload', b.payload,
                     'recipients', r.ids, 'part', part, 'parts', k.parts)::text,
                   b.position, (CASE WHEN b.kind = 'post.created' THEN b.payload ELSE jsonb_build_object('type', b.kind) || b.payload END
-                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text
+                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text, b.event_id::text
            FROM batch b
            CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
            CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
@@ -81,7 +83,7 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
     values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients]) => ({ rowId, messageId, body, cursor, frame, recipients }));
+  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients, eventId]) => ({ rowId, eventId, messageId, body, cursor, frame, recipients }));
   const ids = [...new Set(rows.map((row) => row[0]))];
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;

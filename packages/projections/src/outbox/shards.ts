@@ -81,6 +81,7 @@ function laneMessages(
     const ids = JSON.stringify(recipients.slice(part * perMessage, (part + 1) * perMessage));
     messages.push({
       rowId: row.rowId,
+      eventId: row.eventId,
       messageId: `${row.eventId}:${lane.mark}.${String(part)}`,
       body: `{"eventId":${JSON.stringify(row.eventId)},"position":${JSON.stringify(row.position)},"kind":${JSON.stringify(row.kind)},"payload":${row.payload},"recipients":${ids},"part":${String(part)},"parts":${String(parts)}}`,
       cursor: row.position,
