@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { historyKeys } from '@herald/contracts';
 import { eventually, startTcpProxy, uniqueName, type TcpProxy } from '@herald/kit/testing';
-import { connectFeed, type FeedClient } from './testing/feed-client.js';
+import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { metricValue, spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 
@@ -26,9 +26,7 @@ async function device(user: User): Promise<FeedClient> {
   return client;
 }
 
-function received(client: FeedClient, count: number, what: string) {
-  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what, 60_000);
-}
+const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 60_000);
 
 const catchUps = (outcome: string) => metricValue(notifier.port, 'notifier_resumes_total', `outcome="${outcome}"`);
 /** Reads of the history that failed: those tried again, and those given up. */

@@ -80,7 +80,7 @@ export class CatchUp {
 
   /**
    * A client that asked (`tell`) gets one answer now: it can reload its feed. A socket
-   * caught up unasked is retried while the history is unavailable, up to retryForMs.
+   * caught up unasked is retried while Redis does not answer, up to retryForMs.
    */
   async #recover(peer: Peer, since: string, tell: boolean): Promise<Recovery> {
     const read = () => this.#reads(() => this.history.after(peer.userId, since, { changes: peer.changes }));
@@ -88,7 +88,7 @@ export class CatchUp {
     const backoff = new Backoff({ firstMs: 250, maxMs: 2_000, jitter: 0.5 });
     for (;;) {
       const recovery = await read();
-      if (recovery.recovered || recovery.reason !== 'history_unavailable' || Date.now() >= giveUpAt || peer.socket?.readyState !== WebSocket.OPEN) return recovery;
+      if (recovery.recovered || !recovery.readFailed || Date.now() >= giveUpAt || peer.socket?.readyState !== WebSocket.OPEN) return recovery;
       this.metrics.resumes.inc({ outcome: 'retried' });
       await sleep(Math.min(backoff.next(), Math.max(0, giveUpAt - Date.now())));
     }

@@ -5,7 +5,7 @@ import { eventually, startTcpProxy, uniqueName, type TcpProxy } from '@herald/ki
 import { closeCodes } from './codes.js';
 import { startNotifier, type Notifier } from './server.js';
 import { startIdentities, type Identities } from './testing/identities.js';
-import { connectFeed, type FeedClient } from './testing/feed-client.js';
+import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { metricValue, notifierConfig, testLogger } from './testing/notifiers.js';
 import { bindingsFrom, createTestPublisher, notification, rabbitUrl, type TestPublisher } from './testing/rabbit.js';
 
@@ -37,9 +37,7 @@ async function ownNotifier(env: Record<string, string> = {}): Promise<Notifier> 
 }
 
 /** Waits until a client holds `count` messages; later messages would still be counted. */
-function received(client: FeedClient, count: number, what: string) {
-  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what);
-}
+const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 10_000);
 
 /** Whether this notifier's queue is bound to the posts exchange, as the broker reports it. */
 async function isBound(process: Notifier): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient } from './testing/feed-client.js';
+import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 import { bindingsFrom } from './testing/rabbit.js';
@@ -34,9 +34,7 @@ async function befriend(a: User, b: User): Promise<void> {
   await ids.request('PUT', `/friend/set/${b.id}`, a.token);
 }
 
-function received(client: FeedClient, count: number, what: string) {
-  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what, 30_000);
-}
+const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 30_000);
 
 test.before(async () => {
   ids = await startIdentities('notifier_e2e');

@@ -4,7 +4,7 @@ import type { Redis, Result } from 'ioredis';
 /** What a resume sends: the frames after the cursor, oldest first, or why it cannot. */
 export type Recovery =
   | { readonly recovered: true; readonly frames: ReadonlyArray<{ readonly cursor: string; readonly frame: string }> }
-  | { readonly recovered: false; readonly reason: ResumeFailed['reason'] };
+  | { readonly recovered: false; readonly reason: ResumeFailed['reason']; readonly readFailed?: true };
 
 /**
  * One consistent read: where history starts in this Redis, the user's floor, and only the
@@ -76,7 +76,8 @@ export class HistoryReader {
       try {
         read = await this.#read(userId, since);
       } catch {
-        return { recovered: false, reason: 'history_unavailable' };
+        // Redis did not answer: unlike a history that never began here, another try may do.
+        return { recovered: false, reason: 'history_unavailable', readFailed: true };
       }
     }
     const [first, floor, entries] = read;

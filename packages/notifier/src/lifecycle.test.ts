@@ -5,7 +5,7 @@ import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes, heartbeatTimeoutCloseCode } from './codes.js';
 import { startNotifier } from './server.js';
 import { startIdentities, type Identities } from './testing/identities.js';
-import { connectFeed, type FeedClient } from './testing/feed-client.js';
+import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { metricValue, notifierConfig, spawnNotifier, testLogger, type NotifierProcess } from './testing/notifiers.js';
 import { bindingsFrom, closeConnectionsNamed, createTestPublisher, notification, type TestPublisher } from './testing/rabbit.js';
 
@@ -28,9 +28,7 @@ async function connect(url: string, name: string): Promise<FeedClient> {
   return client;
 }
 
-function received(client: FeedClient, count: number, what: string) {
-  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what, 20_000);
-}
+const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 20_000);
 
 /** The queues bound to the posts exchange: one per notifier process that holds sockets. */
 async function boundQueues(): Promise<string[]> {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient } from './testing/feed-client.js';
+import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 import { bindingsFrom, rabbitmqctl } from './testing/rabbit.js';
@@ -22,9 +22,7 @@ async function device(user: User): Promise<FeedClient> {
   return client;
 }
 
-function received(client: FeedClient, count: number, what: string) {
-  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what, 60_000);
-}
+const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 60_000);
 
 test.before(async () => {
   ids = await startIdentities('notifier_restart');

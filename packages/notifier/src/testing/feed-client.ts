@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { eventually } from '@herald/kit/testing';
 import { isPostFrame, pushedChangeSchema, pushedPostSchema, type PushedChange, type PushedPost } from '@herald/contracts';
 
 export type TokenPlacement = 'bearer' | 'raw' | 'query';
@@ -84,4 +85,9 @@ export function refusedUpgrade(
     });
     ws.once('error', (error) => reject(error));
   });
+}
+
+/** The client's posts once it holds at least `count` (what the wait is for names the timeout). */
+export function postsReceived(client: FeedClient, count: number, what: string, timeoutMs = 30_000): Promise<PushedPost[]> {
+  return eventually(() => (client.messages.length >= count ? client.messages : undefined), what, timeoutMs);
 }
