@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from '@herald/kit/testing';
-import { createTestDatabase, runToExit, uniqueName } from '@herald/kit/testing';
+import { createTestDatabase, uniqueName } from '@herald/kit/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -29,13 +29,6 @@ test('a bad setting stops the process with a message naming the variable', async
   assert.is.not(code, 0);
   assert.match(stderr, 'HTTP_PORT must be a TCP port number');
   assert.match(stderr, 'SESSION_TTL_SECONDS must be an integer');
-});
-
-test('a bad LOG_LEVEL stops the process with the configuration\'s message, not the logger\'s', async () => {
-  const { code, stderr } = await runToExit(main, { LOG_LEVEL: 'loud' });
-  assert.is.not(code, 0);
-  assert.match(stderr, 'LOG_LEVEL must be one of');
-  assert.not.match(stderr, 'custom levels');
 });
 
 test('it logs one `ready` line with the bound ports, answers, and stops cleanly on SIGTERM', async () => {
