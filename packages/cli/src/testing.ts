@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { EventStore } from '@herald/eventstore';
-import { eventually } from '@herald/kit/testing';
+import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
+import { createTestDatabase, eventually } from '@herald/kit/testing';
 
 /** The real command, as an operator runs it: `node --import tsx packages/cli/src/main.ts`. */
 export const entry = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -107,4 +107,22 @@ export async function smallLog(store: EventStore) {
 /** Waits until readers of the log see `position` (the PostgreSQL store shows an event once older transactions end). */
 export async function visible(store: EventStore, position: string): Promise<void> {
   await eventually(async () => ((await store.headPosition() ?? '') >= position ? true : undefined), `the log's head to reach ${position}`);
+}
+
+/**
+ * A database of its own holding `smallLog`, the store on it, and the environment herald
+ * runs with there; `drop()` ends them.
+ */
+export async function smallLogDatabase(label: string) {
+  const db = await createTestDatabase(label);
+  await migrateEventStore(db.url);
+  const store = createEventStore({ databaseUrl: db.url });
+  const log = await smallLog(store);
+  return {
+    store, log, env: { DATABASE_URL: db.url },
+    async drop() {
+      await store.close();
+      await db.drop();
+    },
+  };
 }

@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createTestDatabase, eventually, type TestDatabase } from '@herald/kit/testing';
+import type { EventStore } from '@herald/eventstore';
+import { eventually } from '@herald/kit/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { herald, jsonLines, linesOf, smallLog, startHerald } from '../testing.js';
+import { herald, jsonLines, linesOf, smallLog, smallLogDatabase, startHerald } from '../testing.js';
 
-let db: TestDatabase;
+let fixture: Awaited<ReturnType<typeof smallLogDatabase>>;
 let store: EventStore;
 let log: Awaited<ReturnType<typeof smallLog>>;
 let env: { DATABASE_URL: string };
 
 test.before(async () => {
-  db = await createTestDatabase('cli_events');
-  await migrateEventStore(db.url);
-  store = createEventStore({ databaseUrl: db.url });
-  log = await smallLog(store);
-  env = { DATABASE_URL: db.url };
+  fixture = await smallLogDatabase('cli_events');
+  ({ store, log, env } = fixture);
 });
 
 test.after(async () => {
-  await store.close();
-  await db.drop();
+  await fixture?.drop();
 });
 
 test('tail prints the whole log as JSON lines, oldest first', async () => {

@@ -1,25 +1,20 @@
-import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
+import type { EventStore } from '@herald/eventstore';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { herald, smallLog } from '../testing.js';
+import { herald, smallLog, smallLogDatabase } from '../testing.js';
 
-let db: TestDatabase;
+let fixture: Awaited<ReturnType<typeof smallLogDatabase>>;
 let store: EventStore;
 let log: Awaited<ReturnType<typeof smallLog>>;
 let env: { DATABASE_URL: string };
 
 test.before(async () => {
-  db = await createTestDatabase('cli_state');
-  await migrateEventStore(db.url);
-  store = createEventStore({ databaseUrl: db.url });
-  log = await smallLog(store);
-  env = { DATABASE_URL: db.url };
+  fixture = await smallLogDatabase('cli_state');
+  ({ store, log, env } = fixture);
 });
 
 test.after(async () => {
-  await store.close();
-  await db.drop();
+  await fixture?.drop();
 });
 
 test("a user's state is what the decider folds, without the password hash", async () => {
