@@ -1,7 +1,7 @@
 // Event store benchmark, each figure beside raw SQL in the same run: appends by 1 and by
 // 32 writers, batches of 100, a catch-up read of the log, and a torture run that checks
 // no event is skipped or duplicated under concurrent appends.
-import { percentile, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { percentile, writeBenchReport, type BenchFigure, benchSize, fullSize } from '@herald/kit/bench';
 import { createTestDatabase } from '@herald/kit/testing';
 import pg from 'pg';
 import { migrateEventStore } from '../src/postgres/migrations.js';
@@ -15,9 +15,9 @@ import { alternate, benchEvents, rawCatchUp, rawInsert, rawTableSql, type LoadRe
  * the torture run. BENCH_FULL=1 runs longer phases and the torture at 1M events;
  * BENCH_SECONDS and TORTURE_EVENTS override each.
  */
-const full = process.env.BENCH_FULL === '1';
-const seconds = Number(process.env.BENCH_SECONDS ?? (full ? 30 : 8));
-const tortureEvents = Number(process.env.TORTURE_EVENTS ?? (full ? 1_000_000 : 100_000));
+const full = fullSize;
+const seconds = benchSize('BENCH_SECONDS', 8, 30);
+const tortureEvents = benchSize('TORTURE_EVENTS', 100_000, 1_000_000);
 const streams = 10_000;
 const roundSeconds = full ? 5 : 3;
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatTable } from './bench.js';
+import { benchSize, formatTable } from './bench.js';
 
 const rowOf = (table: string, figure: string) => table.split('\n').find((line) => line.startsWith(figure)) ?? '';
 
@@ -18,6 +18,15 @@ test('a rate shows what was offered beside what was achieved: 134 posts/s of 1,0
 
 test('a rate that does not say what was offered is shown as such, not passed over', () => {
   assert.match(rowOf(formatTable([{ figure: 'x.perSec', value: 5, unit: 'events/s' }]), 'x.perSec'), 'not recorded');
+});
+
+test('a size is the variable when set, else the full size at BENCH_FULL=1, else the small one; a size that is not a number stops the run naming it', () => {
+  assert.is(benchSize('BENCH_X', 10, 1000, {}), 10);
+  assert.is(benchSize('BENCH_X', 10, 1000, { BENCH_FULL: '1' }), 1000);
+  assert.is(benchSize('BENCH_X', 10, 1000, { BENCH_FULL: '1', BENCH_X: '42' }), 42);
+  assert.is(benchSize('BENCH_X', 10, undefined, { BENCH_FULL: '1' }), 10);
+  assert.throws(() => benchSize('BENCH_X', 10, 1000, { BENCH_X: 'lots' }), /BENCH_X must be a number of at least 0, not "lots"/);
+  assert.throws(() => benchSize('BENCH_X', 10, 1000, { BENCH_X: '-5' }), /BENCH_X must be a number/);
 });
 
 test.run();

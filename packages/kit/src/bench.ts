@@ -48,6 +48,21 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const loadAverageBefore = loadavg().map((l) => Math.round(l * 100) / 100);
 export const busyLoad = 0.75 * cpus().length;
 
+/** BENCH_FULL=1: the issue's sizes; otherwise a benchmark's default, small size. */
+export const fullSize = process.env.BENCH_FULL === '1';
+
+/**
+ * One size of a benchmark: the environment variable `name` when set (a number of at
+ * least 0, or the run stops naming it), else `full` at BENCH_FULL=1, else `small`.
+ */
+export function benchSize(name: string, small: number, full = small, env: NodeJS.ProcessEnv = process.env): number {
+  const set = env[name];
+  if (set === undefined || set === '') return env.BENCH_FULL === '1' ? full : small;
+  const value = Number(set);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number of at least 0, not ${JSON.stringify(set)}`);
+  return value;
+}
+
 /** Prints the load the run starts at, so a reader of the log sees it too. */
 export function announceLoad(name: string): void {
   const busy = (loadAverageBefore[0] ?? 0) > busyLoad;

@@ -4,21 +4,21 @@
 // when each post was due. Then a stepped run finds the knee: the highest offered rate
 // whose p99 stays within 100 ms with nothing lost.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchFigure } from '@herald/kit/bench';
+import { benchSize, type BenchFigure } from '@herald/kit/bench';
 import { http, postSteadily, ProbeLedger, quantileBetween, scrapeHistogram, startBenchSystem, type BenchSystem, type DeliveryFigures, type GeneratorOutcome, type User } from './system.js';
 
 export const friendsPerPoster = 50;
 const p99TargetMs = 100;
 
 function sizeOf(full: boolean) {
-  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const size = (name: string, small: number, big: number) => benchSize(name, full ? big : small);
   return {
-    clients: env('BENCH_E2E_CLIENTS', full ? 10_000 : 2_000),
-    posters: env('BENCH_E2E_POSTERS', full ? 200 : 40),
-    rate: env('BENCH_E2E_RATE', full ? 500 : 250),
-    seconds: env('BENCH_E2E_SECONDS', full ? 60 : 15),
+    clients: size('BENCH_E2E_CLIENTS', 2_000, 10_000),
+    posters: size('BENCH_E2E_POSTERS', 40, 200),
+    rate: size('BENCH_E2E_RATE', 250, 500),
+    seconds: size('BENCH_E2E_SECONDS', 15, 60),
     steps: (process.env.BENCH_E2E_STEPS ?? (full ? '250,500,750,1000,1250,1500' : '250,500')).split(',').map(Number),
-    stepSeconds: env('BENCH_E2E_STEP_SECONDS', full ? 20 : 10),
+    stepSeconds: size('BENCH_E2E_STEP_SECONDS', 10, 20),
   };
 }
 

@@ -17,7 +17,7 @@
 // The load runs from FAULTS_SECONDS_BEFORE before each fault to FAULTS_SECONDS_AFTER after it was lifted.
 // FAULTS=projectorKill,relayCut runs some of them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure, benchSize } from '@herald/kit/bench';
 import { startTcpProxy } from '@herald/kit/testing';
 import { faults, type Fault, type FaultContext } from './fault-list.js';
 import { startPrivateServices } from './private-services.js';
@@ -25,15 +25,13 @@ import { compareWithRebuild, untilCaughtUp } from './read-model-check.js';
 import { http, postSteadily, ProbeLedger, scrapeCounter, startBenchSystem, type User } from './system.js';
 import { measure, type FaultOutcome } from './fault-figures.js';
 
-const full = process.env.BENCH_FULL === '1';
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const size = {
-  readers: env('FAULTS_READERS', full ? 2_000 : 100),
-  rate: env('FAULTS_RATE', full ? 200 : 20),
+  readers: benchSize('FAULTS_READERS', 100, 2_000),
+  rate: benchSize('FAULTS_RATE', 20, 200),
   /** Load before each fault, and after it was lifted (however long the fault took). */
-  secondsBefore: env('FAULTS_SECONDS_BEFORE', full ? 10 : 5),
-  secondsAfter: env('FAULTS_SECONDS_AFTER', full ? 20 : 10),
-  outageMs: env('FAULTS_OUTAGE_MS', 3_000),
+  secondsBefore: benchSize('FAULTS_SECONDS_BEFORE', 5, 10),
+  secondsAfter: benchSize('FAULTS_SECONDS_AFTER', 10, 20),
+  outageMs: benchSize('FAULTS_OUTAGE_MS', 3_000),
 };
 const friendsPerPoster = 50;
 const targetRecoverySeconds = 10;

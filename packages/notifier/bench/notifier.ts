@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@herald/kit/testing';
-import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure, benchSize, fullSize } from '@herald/kit/bench';
 import { postsExchangeType } from '@herald/contracts';
 import { startTestAuthServer, type TestAuthServer } from '../src/testing/auth-server.js';
 import { spawnNotifier, spawnReady, type HeraldProcess } from '../src/testing/notifiers.js';
@@ -24,12 +24,12 @@ import { runCelebrity } from './celebrity.js';
 import { runEndToEnd } from './end-to-end.js';
 import { benchNotification } from './frames.js';
 
-const full = process.env.BENCH_FULL === '1';
-const idleConnections = Number(process.env.BENCH_IDLE_CONNECTIONS ?? (full ? openFileLimit() - 500 : 5_000));
-const fanoutUsers = Number(process.env.BENCH_FANOUT_USERS ?? (full ? 2_000 : 1_000));
+const full = fullSize;
+const idleConnections = benchSize('BENCH_IDLE_CONNECTIONS', 5_000, openFileLimit() - 500);
+const fanoutUsers = benchSize('BENCH_FANOUT_USERS', 1_000, 2_000);
 const fanoutSocketsPerUser = 2;
 const fanoutRecipients = 50;
-const fanoutPosts = Number(process.env.BENCH_FANOUT_POSTS ?? (full ? 20_000 : 5_000));
+const fanoutPosts = benchSize('BENCH_FANOUT_POSTS', 5_000, 20_000);
 /** Which parts to run (all by default), e.g. BENCH_PARTS=idle,fanout. */
 const parts = new Set((process.env.BENCH_PARTS ?? 'idle,fanout,e2e,celebrity').split(','));
 const bareServerPath = fileURLToPath(new URL('./bare-server.ts', import.meta.url));

@@ -9,16 +9,14 @@
 //   storm.p99Ms       per client, from the start of the storm to its socket's open
 // Default size runs in a few minutes; BENCH_FULL=1 runs 10,000 clients.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { announceLoad, percentile, writeBenchReport } from '@herald/kit/bench';
+import { announceLoad, percentile, writeBenchReport, benchSize } from '@herald/kit/bench';
 import { http, postSteadily, ProbeLedger, startBenchSystem } from './system.js';
 
-const full = process.env.BENCH_FULL === '1';
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const clients = env('BENCH_RESUME_CLIENTS', full ? 10_000 : 2_000);
+const clients = benchSize('BENCH_RESUME_CLIENTS', 2_000, 10_000);
 const friendsPerPoster = 50;
-const rate = env('BENCH_RESUME_RATE', 100);
-const seconds = env('BENCH_RESUME_SECONDS', 30);
-const killAfterMs = env('BENCH_RESUME_KILL_AFTER_MS', 8_000);
+const rate = benchSize('BENCH_RESUME_RATE', 100);
+const seconds = benchSize('BENCH_RESUME_SECONDS', 30);
+const killAfterMs = benchSize('BENCH_RESUME_KILL_AFTER_MS', 8_000);
 
 announceLoad('resume');
 console.log(`resume: ${clients} clients, ${rate} posts/s for ${seconds} s (posters with ${friendsPerPoster} friends each); notifier A killed after ${killAfterMs} ms`);

@@ -14,18 +14,16 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
-import { announceLoad, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { announceLoad, writeBenchReport, type BenchFigure, benchSize } from '@herald/kit/bench';
 import { startRabbitNodes, uniqueName, type RabbitNodes } from '@herald/kit/testing';
 import { friendsPerPoster, populate } from './end-to-end.js';
 import { postSteadily, ProbeLedger, startBenchSystem, type BenchEnv } from './system.js';
 
-const full = process.env.BENCH_FULL === '1';
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const size = {
-  clients: env('BENCH_SCALE_CLIENTS', full ? 5_000 : 200),
-  posters: env('BENCH_SCALE_POSTERS', full ? 100 : 4),
-  rate: env('BENCH_SCALE_RATE', full ? 200 : 20),
-  seconds: env('BENCH_SCALE_SECONDS', full ? 30 : 5),
+  clients: benchSize('BENCH_SCALE_CLIENTS', 200, 5_000),
+  posters: benchSize('BENCH_SCALE_POSTERS', 4, 100),
+  rate: benchSize('BENCH_SCALE_RATE', 20, 200),
+  seconds: benchSize('BENCH_SCALE_SECONDS', 5, 30),
 };
 const shardNames = ['s1', 's2', 's3'];
 /** This measures the brokers: a socket opening while the machine is busy waits for its token check rather than failing. */
