@@ -63,6 +63,8 @@ export interface Projection {
  */
 export interface BulkBuild {
   project(run: Run): readonly Statement[];
+  /** Tables only `project` uses, created beside the projection's own and never swapped in. */
+  readonly ddl: string;
   /** A query answering the keys the fill is cut by (one column, `key`), each once, in no set order. */
   readonly fillKeys: string;
   /**

@@ -28,7 +28,7 @@ export function mergeBounds(fanoutLimit: number): MergeBounds {
  * A friend count, bounded: counting stops after `$n` friends, so checking an author
  * with a million friends reads as many index entries as checking one at the limit.
  */
-const friendsUpTo = (author: string, bound: string) =>
+export const friendsUpTo = (author: string, bound: string) =>
   `(SELECT count(*) FROM (SELECT 1 FROM friendships fr WHERE fr.user_id = ${author} LIMIT ${bound}) few)`;
 
 /** Inserts the authors among `$1` now past the limit `$2` that were not merged yet, answering them. */
@@ -58,29 +58,6 @@ export function enterMerged(authors: readonly string[], bounds: MergeBounds): St
        SELECT row.ctid FROM entering e
        CROSS JOIN LATERAL (SELECT fr.friend_id FROM friendships fr WHERE fr.user_id = e.author_id OFFSET 0) reader
        CROSS JOIN LATERAL (SELECT x.ctid FROM feed x WHERE x.reader_id = reader.friend_id AND x.author_id = e.author_id OFFSET 0) row))`,
-    authors, bounds.enterAbove,
-  ));
-}
-
-/**
- * Only the merged set's side of enterMerged, for a rebuild's first pass, which writes no
- * feed row (feed-fill.ts fills them after): the same authors enter.
- *
- * Counted differently, for the rebuild's tables: their heap is fresh (never vacuumed), so
- * an index-only count is not one, and the bounded count per author fetched a heap page
- * per friend, scattered (about 300,000 page visits per batch of 5,000 friendships, half
- * of the first pass's time). One bitmap scan over all the run's authors visits each page
- * once. Authors already merged, the only ones whose friends are unbounded, are left out
- * before counting; any other has at most the limit plus the run's new friendships.
- */
-export function enterMergedSet(authors: readonly string[], bounds: MergeBounds): Statement[] {
-  return forRows(authors, () => sql(
-    `INSERT INTO feed_merged_authors (author_id)
-     SELECT fr.user_id FROM friendships fr
-     WHERE fr.user_id = ANY(ARRAY(SELECT a.author_id FROM unnest($1::uuid[]) AS a (author_id)
-       WHERE NOT EXISTS (SELECT 1 FROM feed_merged_authors m WHERE m.author_id = a.author_id)))
-     GROUP BY fr.user_id HAVING count(*) > $2::int
-     ON CONFLICT DO NOTHING`,
     authors, bounds.enterAbove,
   ));
 }

@@ -3,7 +3,8 @@ import { eventsOf, type Projection } from '../projection.js';
 import { liveSchema } from '../schema.js';
 import { identifier } from '../sql.js';
 import { feedFillChunk, feedFillKeys } from './feed-fill.js';
-import { enterMerged, enterMergedSet, leaveMerged, leaveMergedSet, mergeBounds } from './feed-merged.js';
+import { enterMergedSet, friendsAddedDdl } from './feed-merged-bulk.js';
+import { enterMerged, leaveMerged, leaveMergedSet, mergeBounds } from './feed-merged.js';
 import { backfill, fanOut, feedCap, trim, trims, unfriend, withdraw } from './feed-rows.js';
 import type { PostView } from './posts.js';
 import { isUuid } from './values.js';
@@ -78,10 +79,11 @@ export function createFeedsProjection(fanoutLimit: number): Projection {
     bulk: {
       project(run) {
         return [
-          ...enterMergedSet(sidesOf(eventsOf(run, 'FriendAdded')), bounds),
+          ...enterMergedSet(eventsOf(run, 'FriendAdded'), bounds),
           ...leaveMergedSet(sidesOf(eventsOf(run, 'FriendRemoved')), bounds),
         ];
       },
+      ddl: friendsAddedDdl,
       fillKeys: feedFillKeys,
       fillChunk: feedFillChunk,
       filled: ['feed'],
