@@ -69,8 +69,8 @@ export interface BulkBuild {
   readonly fillKeys: string;
   /**
    * The fill of the keys after `$1` up to and including `$2` (NULL: unbounded on that
-   * side), answering one row with `rows`, how many it wrote. Chunks of keys are filled
-   * in separate transactions, possibly at the same time.
+   * side), answering one row with `rows`, how many it wrote. Chunks are filled one
+   * after the other in key order, each in a transaction of its own.
    */
   readonly fillChunk: string;
   /** Tables to ANALYZE after the fill, so statements applied next are planned on their real size. */

@@ -139,7 +139,7 @@ async function applyInBatches(schema: string, events: readonly RecordedEvent[], 
 
 /**
  * As a rebuild does it: the log in batches with only the merged set kept (bulk), then
- * every feed filled from that state, in chunks of 3 readers, 2 at a time.
+ * every feed filled from that state, in chunks of 3 readers.
  */
 async function applyInBulk(schema: string, events: readonly RecordedEvent[], users: readonly string[], size: () => number, random: () => number) {
   await freshSchema(schema);
@@ -151,7 +151,7 @@ async function applyInBulk(schema: string, events: readonly RecordedEvent[], use
   }
   const { rows: [stored] } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.feed`);
   assert.is(stored?.n, 0, 'the bulk pass writes no feed row');
-  await fillInBulk(pool, schema, projections, { chunkKeys: 3, parallel: 2 });
+  await fillInBulk(pool, schema, projections, { chunkKeys: 3 });
   return assertDefined(schema, users, random, 'filled');
 }
 
