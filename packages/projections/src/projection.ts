@@ -55,9 +55,9 @@ export interface Projection {
 
 /**
  * How a rebuild, which starts from empty tables, may build a projection's tables without
- * writing each event's rows: while it replays the log, `project` writes only what `fill`
- * reads besides other projections' tables (bookkeeping that depends on the order of
- * events); once caught up, `fill` writes the rest from that final state, in chunks.
+ * writing each event's rows: while it replays the log, `project` writes only what the
+ * fill reads besides other projections' tables (bookkeeping that depends on the order of
+ * events); once caught up, `fillChunk` writes the rest from that final state, in chunks.
  * The tables it leaves must serve what `Projection.project` applied event by event
  * serves; from there on, events are applied by `Projection.project` as usual.
  */

@@ -1,8 +1,8 @@
 import { feedCap, notMerged } from './feed-rows.js';
 
 /**
- * Readers whose feeds a rebuild fills, in key order: those with a friend (no friend, no
- * feed). The runner cuts them into chunks (replay/fill.ts).
+ * Readers whose feeds a rebuild fills: those with a friend (no friend, no feed). The
+ * runner cuts them into chunks, in order (replay/fill.ts).
  */
 export const feedFillKeys = `SELECT DISTINCT user_id AS key FROM friendships`;
 
@@ -21,7 +21,9 @@ export const feedFillKeys = `SELECT DISTINCT user_id AS key FROM friendships`;
  *
  * Live feeds may hold more than the cap (rows arrived since the reader's last trim, see
  * feed-rows.ts); queries serve the newest `feedCap` either way, so a filled feed serves
- * what one built event by event does.
+ * what one built event by event does, except where that one is approximate: past the
+ * cap, after an unfriend or a delete, it can lack older posts a trim cut earlier, which
+ * a filled feed has (docs/architecture.md, read models).
  */
 export const feedFillChunk = `
   WITH readers AS MATERIALIZED (
