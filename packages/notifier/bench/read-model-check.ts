@@ -17,9 +17,14 @@ const liveSchema = 'read_models';
 const copySchema = 'faults_before_rebuild';
 
 /**
- * What a table serves, to compare. Most serve every row. A feed holds its cap plus what
- * arrived since its last trim, and a trim runs at the end of a batch: the rows past the
- * cap depend on where batches ended, live or in a rebuild; queries serve the cap.
+ * What a table serves, to compare. Most serve every row. A live feed holds its cap plus
+ * what arrived since its last trim (one change in 100 trims, at the end of its batch),
+ * while a rebuild fills each feed with its newest `feedCap` posts and no more; queries
+ * serve the newest `feedCap` of either, so those are compared, every one of them. The
+ * rows past the cap are never served, and a filled feed has none. A live feed past the
+ * cap that lost rows to an unfriend or a delete after a trim can lack older posts the
+ * rebuild has (docs/architecture.md, read models): that shows here as a difference,
+ * since users see it.
  */
 const served: Record<string, (table: string) => string> = {
   feed: (table) => `SELECT reader_id, created_at, post_id, author_id FROM (SELECT *, row_number() OVER (PARTITION BY reader_id ORDER BY created_at DESC, post_id DESC) AS n FROM ${table}) t WHERE n <= ${feedCap}`,

@@ -14,6 +14,11 @@ export interface Target {
   readonly projections: readonly Projection[];
   /** Live batches take the live lock, so a rebuild can swap tables between two batches. */
   readonly live: boolean;
+  /**
+   * A rebuild's first pass over the log: projections with a bulk build apply their
+   * `bulk.project` (bookkeeping only) and are filled once it is caught up (replay/fill.ts).
+   */
+  readonly bulk?: boolean;
 }
 
 export interface BatchOutcome {
@@ -33,7 +38,7 @@ export async function applyBatch(pool: pg.Pool, target: Target, batch: readonly 
   return withSession(pool, async (client) => {
     try {
       return await inTransaction(client, target, async (plan, active) => {
-        const statements = statementsFor(active, plan.events);
+        const statements = statementsFor(active, plan.events, target.bulk);
         await runAll(client, [asOneQuery(statements), saveCheckpoints(active, plan.checkpoints), problems(target, plan.skipped)]);
         return outcome(plan, []);
       }, batch);
@@ -97,7 +102,7 @@ async function applyOneByOne(client: pg.PoolClient, target: Target, active: read
   const refused: SkippedEvent[] = [];
   for (const planned of plan.events) {
     try {
-      await client.query(`SAVEPOINT one_event; ${asOneQuery(statementsFor(active, [planned]))} RELEASE SAVEPOINT one_event`);
+      await client.query(`SAVEPOINT one_event; ${asOneQuery(statementsFor(active, [planned], target.bulk))} RELEASE SAVEPOINT one_event`);
     } catch (error) {
       if (!isDataError(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT one_event');

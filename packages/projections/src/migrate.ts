@@ -47,9 +47,10 @@ export async function migrateReadModels(pool: pg.Pool, list: readonly Projection
  * (`ALTER TABLE ... SET LOGGED`) rewrites each table in one transaction, about 40 s for
  * the feed at a million events, and a transaction that long holds back the log's read
  * guard, stalling every subscriber of the cluster. Logged, each batch writes its own WAL
- * and no step of a rebuild holds a transaction longer than one batch.
+ * and no step of a rebuild holds a transaction longer than one batch. The tables a bulk
+ * build keeps for itself (BulkBuild.ddl) are never swapped in, so they may be unlogged.
  */
 export function freshSchemaSql(schema: string, built: readonly Projection[]): string {
-  const ddl = [checkpointsDdl, ...built.map((p) => p.ddl)].join('\n');
+  const ddl = [checkpointsDdl, ...built.flatMap((p) => [p.ddl, p.bulk?.ddl ?? ''])].join('\n');
   return `DROP SCHEMA IF EXISTS ${identifier(schema)} CASCADE; CREATE SCHEMA ${identifier(schema)}; ${inSchema(schema, ddl)}`;
 }

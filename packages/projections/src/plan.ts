@@ -74,14 +74,17 @@ export function planBatch(projections: readonly Projection[], checkpoints: Check
  * A run also ends where projections' checkpoints part (after a rebuild from a position,
  * or on the outbox's first start at the log's head): what one projection reads of
  * another's table as of the run's start must not lack events the reader skips.
+ *
+ * `bulk`: a rebuild's first pass, where projections with a bulk build write only its bookkeeping.
  */
-export function statementsFor(projections: readonly Projection[], events: readonly PlannedEvent[]): Statement[] {
+export function statementsFor(projections: readonly Projection[], events: readonly PlannedEvent[], bulk = false): Statement[] {
   const statements: Statement[] = [];
   const sameBehind = (a: PlannedEvent, b: PlannedEvent) => a.behind.length === b.behind.length && a.behind.every((p, i) => p === b.behind[i]);
   for (const run of splitRuns(events, (e) => e.projected.event.type, sameBehind)) {
     for (const projection of projections) {
       const mine = run.filter((e) => e.projections.includes(projection)).map((e) => e.projected);
-      if (mine.length > 0) statements.push(...projection.project(mine));
+      if (mine.length === 0) continue;
+      statements.push(...(bulk && projection.bulk ? projection.bulk.project(mine) : projection.project(mine)));
     }
   }
   return statements;

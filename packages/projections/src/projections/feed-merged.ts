@@ -28,8 +28,16 @@ export function mergeBounds(fanoutLimit: number): MergeBounds {
  * A friend count, bounded: counting stops after `$n` friends, so checking an author
  * with a million friends reads as many index entries as checking one at the limit.
  */
-const friendsUpTo = (author: string, bound: string) =>
+export const friendsUpTo = (author: string, bound: string) =>
   `(SELECT count(*) FROM (SELECT 1 FROM friendships fr WHERE fr.user_id = ${author} LIMIT ${bound}) few)`;
+
+/** Inserts the authors among `$1` now past the limit `$2` that were not merged yet, answering them. */
+const entering = `INSERT INTO feed_merged_authors (author_id)
+  SELECT a.author_id FROM unnest($1::uuid[]) AS a (author_id)
+  WHERE NOT EXISTS (SELECT 1 FROM feed_merged_authors m WHERE m.author_id = a.author_id)
+    AND ${friendsUpTo('a.author_id', '$2::int + 1')} > $2::int
+  ON CONFLICT DO NOTHING
+  RETURNING author_id`;
 
 /**
  * The authors of a run's new friendships now past the limit become merged, and their
@@ -45,13 +53,7 @@ const friendsUpTo = (author: string, bound: string) =>
  */
 export function enterMerged(authors: readonly string[], bounds: MergeBounds): Statement[] {
   return forRows(authors, () => sql(
-    `WITH entering AS (
-       INSERT INTO feed_merged_authors (author_id)
-       SELECT a.author_id FROM unnest($1::uuid[]) AS a (author_id)
-       WHERE NOT EXISTS (SELECT 1 FROM feed_merged_authors m WHERE m.author_id = a.author_id)
-         AND ${friendsUpTo('a.author_id', '$2::int + 1')} > $2::int
-       ON CONFLICT DO NOTHING
-       RETURNING author_id)
+    `WITH entering AS (${entering})
      DELETE FROM feed f WHERE f.ctid = ANY(ARRAY(
        SELECT row.ctid FROM entering e
        CROSS JOIN LATERAL (SELECT fr.friend_id FROM friendships fr WHERE fr.user_id = e.author_id OFFSET 0) reader
@@ -85,6 +87,11 @@ export function leaveMerged(authors: readonly string[], bounds: MergeBounds): St
       authors, bounds.leaveBelow,
     ),
     trimReaders(`SELECT DISTINCT fr.friend_id FROM (${leavers}) l JOIN friendships fr ON fr.user_id = l.author_id`, authors, bounds.leaveBelow),
-    sql(`DELETE FROM feed_merged_authors WHERE author_id IN (SELECT author_id FROM (${leavers}) l)`, authors, bounds.leaveBelow),
+    ...leaveMergedSet(authors, bounds),
   ];
+}
+
+/** Only the merged set's side of leaveMerged, for a rebuild that fills the feed afterwards (feed-fill.ts). */
+export function leaveMergedSet(authors: readonly string[], bounds: MergeBounds): Statement[] {
+  return forRows(authors, () => sql(`DELETE FROM feed_merged_authors WHERE author_id IN (SELECT author_id FROM (${leavers}) l)`, authors, bounds.leaveBelow));
 }

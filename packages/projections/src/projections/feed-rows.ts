@@ -8,7 +8,7 @@ export const feedCap = 1000;
 const trimEvery = 100;
 
 /** Merged authors (see feed-merged.ts) have no rows in any feed: fan-out, backfill and withdrawal skip them. */
-const notMerged = (author: string) => `NOT EXISTS (SELECT 1 FROM feed_merged_authors m WHERE m.author_id = ${author})`;
+export const notMerged = (author: string) => `NOT EXISTS (SELECT 1 FROM feed_merged_authors m WHERE m.author_id = ${author})`;
 
 /**
  * Each post to its author's friends as of the end of the run (see runs.ts), unless its

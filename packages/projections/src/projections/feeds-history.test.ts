@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { v7 as uuid } from 'uuid';
 import { applyBatch } from '../apply.js';
 import { freshSchemaSql } from '../migrate.js';
+import { fillInBulk } from '../replay/fill.js';
 import { eventMaker, feedByDefinition } from '../testing.js';
 import { getFeed } from './feeds.js';
 import type { PostView } from './posts.js';
@@ -136,6 +137,30 @@ async function applyInBatches(schema: string, events: readonly RecordedEvent[], 
   return assertDefined(schema, users, random, 'at the end');
 }
 
+/**
+ * As a rebuild does it: the log in batches with only the merged set kept (bulk), then
+ * every feed filled from that state, in chunks of 3 readers.
+ */
+async function applyInBulk(schema: string, events: readonly RecordedEvent[], users: readonly string[], size: () => number, random: () => number) {
+  await freshSchema(schema);
+  const target = { schema, projections, live: false, bulk: true };
+  for (let at = 0; at < events.length;) {
+    const n = size();
+    await applyBatch(pool, target, events.slice(at, at + n));
+    at += n;
+  }
+  const { rows: [stored] } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.feed`);
+  assert.is(stored?.n, 0, 'the bulk pass writes no feed row');
+  await fillInBulk(pool, schema, projections, { chunkKeys: 3 });
+  return assertDefined(schema, users, random, 'filled');
+}
+
+/** A table's rows, sorted: two equal answers are equal tables. */
+async function rowsOf(table: string): Promise<string[]> {
+  const { rows } = await pool.query<{ row: string }>(`SELECT t::text AS row FROM ${table} t ORDER BY 1`);
+  return rows.map((r) => r.row);
+}
+
 for (const seed of [11, 12, 13]) {
   test(`live, one event at a time or in batches, equals a rebuild and the definition while stars cross the limit (seed ${seed})`, async () => {
     const { events, users } = history(seed, 640);
@@ -149,6 +174,12 @@ for (const seed of [11, 12, 13]) {
     const rebuilt = await applyInBatches(`hybrid_rebuilt_${seed}`, events, users, () => events.length, random);
     assert.equal(batched, live.feeds);
     assert.equal(rebuilt, live.feeds);
+    const filled = await applyInBulk(`hybrid_filled_${seed}`, events, users, () => 1 + Math.floor(random() * 200), random);
+    assert.equal(filled, live.feeds);
+    // Under the cap, the same rows too: the same authors merged, the same posts stored for the others.
+    for (const table of ['feed', 'feed_merged_authors']) {
+      assert.equal(await rowsOf(`hybrid_filled_${seed}.${table}`), await rowsOf(`hybrid_one_${seed}.${table}`), table);
+    }
   });
 }
 

@@ -2,7 +2,9 @@ import type pg from 'pg';
 import { eventsOf, type Projection } from '../projection.js';
 import { liveSchema } from '../schema.js';
 import { identifier } from '../sql.js';
-import { enterMerged, leaveMerged, mergeBounds } from './feed-merged.js';
+import { feedFillChunk, feedFillKeys } from './feed-fill.js';
+import { enterMergedSet, friendsAddedDdl } from './feed-merged-bulk.js';
+import { enterMerged, leaveMerged, leaveMergedSet, mergeBounds } from './feed-merged.js';
 import { backfill, fanOut, feedCap, trim, trims, unfriend, withdraw } from './feed-rows.js';
 import type { PostView } from './posts.js';
 import { isUuid } from './values.js';
@@ -43,6 +45,11 @@ function sidesOf(events: readonly { readonly event: { readonly data: { readonly 
  * author merged, every one fanned out), so its `migration` keeps it, and no rebuild is
  * needed; an author past the limit is merged on their next new friendship, or all at once
  * by `herald rebuild feeds`.
+ *
+ * A rebuild writes no feed row while it replays the log: it keeps only the merged set
+ * (which depends on the order of friendships, hysteresis), then fills every feed from
+ * its definition once caught up (feed-fill.ts), and applies the rest of the log event
+ * by event from there.
  */
 export function createFeedsProjection(fanoutLimit: number): Projection {
   const bounds = mergeBounds(fanoutLimit);
@@ -68,6 +75,18 @@ export function createFeedsProjection(fanoutLimit: number): Projection {
         ...unfriend(removed),
         ...leaveMerged(sidesOf(removed), bounds),
       ];
+    },
+    bulk: {
+      project(run) {
+        return [
+          ...enterMergedSet(eventsOf(run, 'FriendAdded'), bounds),
+          ...leaveMergedSet(sidesOf(eventsOf(run, 'FriendRemoved')), bounds),
+        ];
+      },
+      ddl: friendsAddedDdl,
+      fillKeys: feedFillKeys,
+      fillChunk: feedFillChunk,
+      filled: ['feed'],
     },
   };
 }

@@ -5,10 +5,11 @@ import { freshSchemaSql } from '../migrate.js';
 import { rebuildSet } from '../projections/list.js';
 import type { Projection } from '../projection.js';
 import { buildSchema, liveLockKey } from '../schema.js';
+import { identifier, literal } from '../sql.js';
+import { defaultFillOptions, fillInBulk } from './fill.js';
+import { swapIn } from './swap.js';
 
 const rebuildLockKey = "hashtext('herald.projections.rebuild')";
-import { identifier, literal } from '../sql.js';
-import { swapIn } from './swap.js';
 
 export interface RebuildRequest {
   /** Every projection, as configured (createProjections): the names pick from it. */
@@ -48,6 +49,11 @@ export async function planRebuild(store: EventStore, request: RebuildRequest): P
  * the live one, run on the build schema until caught up; the last stretch runs under
  * the live lock (the live projector pauses between two batches), so the swapped tables
  * are at least as far as the live ones were, and the projector carries on from there.
+ *
+ * Projections with a bulk build (the feeds) are not written event by event in the first
+ * pass, only their bookkeeping; once it is caught up their tables are filled from that
+ * state (fill.ts), and the events appended meanwhile, then those of the locked stretch,
+ * are applied event by event on top, as live.
  * Aborting `signal` stops it before the swap (the build schema is dropped by the next rebuild).
  */
 export async function rebuild(
@@ -71,9 +77,9 @@ async function buildAndSwap(
   let events = 0;
   let position: Position | null = null;
   const target = { schema: buildSchema, projections: plan.built, live: false };
-  const catchUp = async () => {
+  const catchUp = async (bulk = false) => {
     await runConsumer({
-      store, pool, target, untilCaughtUp: true, batchSize, signal,
+      store, pool, target: { ...target, bulk }, untilCaughtUp: true, batchSize, signal,
       onBatch: (batch) => {
         events += batch.length;
         position = batch.at(-1)?.position ?? position;
@@ -82,6 +88,10 @@ async function buildAndSwap(
     });
     signal?.throwIfAborted();
   };
+  if (plan.built.some((p) => p.bulk)) {
+    await catchUp(true);
+    await fillInBulk(pool, buildSchema, plan.built, { ...defaultFillOptions, signal });
+  }
   await catchUp();
   await session.query(`SELECT pg_advisory_lock(${liveLockKey})`);
   await catchUp();

@@ -1,6 +1,6 @@
 import { friendshipStream, postStream, userStream } from '@herald/contracts';
 import { createEventStore, migrateEventStore, type EventStore } from '@herald/eventstore';
-import { createLogger } from '@herald/kit';
+import { createLogger, inPool } from '@herald/kit';
 import { createTestDatabase, type TestDatabase } from '@herald/kit/testing';
 import pg from 'pg';
 import { test } from 'uvu';
@@ -9,9 +9,11 @@ import { v7 as uuid } from 'uuid';
 import { followLog, type Follower } from '../live.js';
 import { migrateReadModels } from '../migrate.js';
 import { createProjections } from '../projections/list.js';
+import { feedCap } from '../projections/feed-rows.js';
+import type { PostView } from '../projections/posts.js';
 import { createReadModelQueries, type ReadModelQueries } from '../queries.js';
 import { liveSchema } from '../schema.js';
-import { appendEvent as append, buildFromScratch, snapshotReadModels } from '../testing.js';
+import { appendEvent as append, buildFromScratch, feedByDefinition, snapshotReadModels } from '../testing.js';
 import { planRebuild, rebuild } from './rebuild.js';
 
 let db: TestDatabase;
@@ -110,7 +112,8 @@ test('a rebuild builds its tables logged from the start: no SET LOGGED rewrite h
   await Promise.all(seen);
   assert.ok(persistence.length > 1, 'looked during the build');
   for (const tables of persistence) {
-    assert.equal(tables, ['feed:p', 'feed_merged_authors:p', 'friendships:p', 'posts:p', 'projection_checkpoints:p'], 'permanent (p), not unlogged (u)');
+    // The feeds' first-pass tally is unlogged: it is never swapped in, but dropped with the build schema.
+    assert.equal(tables, ['feed:p', 'feed_friends_added:u', 'feed_merged_authors:p', 'friendships:p', 'posts:p', 'projection_checkpoints:p'], 'permanent (p), not unlogged (u)');
   }
 });
 
@@ -155,6 +158,84 @@ test('the outbox cannot be rebuilt', async () => {
   } catch (error) {
     assert.match((error as Error).message, 'outbox cannot be rebuilt');
   }
+});
+
+/** Every reader's feed as served, whole. */
+async function feedsOf(readers: readonly string[]): Promise<Record<string, PostView[]>> {
+  const feeds: Record<string, PostView[]> = {};
+  for (const reader of readers) feeds[reader] = (await queries.getFeed(reader, 0, feedCap)).map(({ id, text, author_user_id }) => ({ id, text, author_user_id }));
+  return feeds;
+}
+
+async function definitions(readers: readonly string[]): Promise<Record<string, PostView[]>> {
+  const feeds: Record<string, PostView[]> = {};
+  for (const reader of readers) feeds[reader] = await feedByDefinition(pool, reader);
+  return feeds;
+}
+
+const rowsOf = async (query: string) => (await pool.query<{ row: string }>(`SELECT t::text AS row FROM (${query}) t ORDER BY 1`)).rows.map((r) => r.row);
+
+test('a rebuild fills feeds that serve their definition and what live projection served: friendships added and removed, posts deleted, authors crossing the merge limit and back, a feed past the cap', async () => {
+  const fresh = () => uuid();
+  const [star, fallen, churner, busy, reader] = [fresh(), fresh(), fresh(), fresh(), fresh()];
+  const fans = Array.from({ length: 5 }, fresh);
+  const everyone = [star, fallen, churner, busy, reader, ...fans];
+  for (const userId of everyone) {
+    await appendEvent(store, userStream(userId), 'UserRegistered', {
+      userId, firstName: 'Bulk', secondName: userId.slice(-5), birthdate: '1980-01-01', biography: '', city: '', passwordHash: 'scrypt$h',
+    });
+  }
+  const befriend = (a: string, b: string) => appendEvent(store, friendshipStream(a, b), 'FriendAdded', { userId: a, friendId: b });
+  const unfriend = (a: string, b: string) => appendEvent(store, friendshipStream(a, b), 'FriendRemoved', { userId: a, friendId: b });
+  const post = async (authorId: string, text: string) => {
+    const postId = uuid();
+    await appendEvent(store, postStream(postId), 'PostCreated', { postId, authorId, text });
+    return postId;
+  };
+  const remove = (authorId: string, postId: string) => appendEvent(store, postStream(postId), 'PostDeleted', { postId, authorId });
+
+  // The limit is 4: merged past 4 friends, back to fan-out below 4 (90% of 4, rounded up).
+  const early = [await post(star, 'star early'), await post(fallen, 'fallen early')];
+  for (const fan of fans) await befriend(star, fan);
+  for (const fan of fans) await befriend(fan, fallen);
+  await befriend(star, reader);
+  await befriend(busy, reader);
+  const starPosts = [await post(star, 'star merged 1'), await post(star, 'star merged 2')];
+  await unfriend(star, fans[0] as string);
+  await unfriend(star, fans[1] as string);
+  // Four friends left: inside the band, the star stays merged; the fallen star drops to 3 and leaves.
+  for (const fan of fans.slice(0, 3)) await unfriend(fallen, fan);
+  await post(fallen, 'fallen back to fan-out');
+  // Named by 8 FriendAdded events, yet 2 friends: never past the limit, never merged.
+  for (let i = 0; i < 4; i += 1) {
+    await befriend(churner, fans[2] as string);
+    await unfriend(churner, fans[2] as string);
+  }
+  await befriend(churner, fans[3] as string);
+  await befriend(churner, reader);
+  await befriend(churner, fans[2] as string);
+  await post(churner, 'churner');
+  await remove(star, starPosts[0] as string);
+  await remove(fallen, early[1] as string);
+  await inPool(feedCap + 100, 16, (i) => post(busy, `busy ${i}`));
+  await caughtUp();
+
+  const merged = `SELECT author_id FROM ${liveSchema}.feed_merged_authors WHERE author_id = ANY('{${everyone.join(',')}}'::uuid[])`;
+  assert.equal(await rowsOf(merged), await rowsOf(`SELECT '${star}'::uuid`), 'only the star is merged, live');
+  const served = await feedsOf(everyone);
+  assert.equal(served, await definitions(everyone), 'live projection serves the definition');
+  assert.is(served[reader]?.length, feedCap, "the reader's feed is past the cap");
+  const feedRows = `SELECT * FROM ${liveSchema}.feed WHERE reader_id = ANY('{${everyone.filter((u) => u !== reader).join(',')}}'::uuid[])`;
+  const stored = await rowsOf(feedRows);
+
+  await rebuild(pool, store, await planRebuild(store, { projections, names: ['feeds'], batchSize: 100 }), 100);
+  await caughtUp();
+  assert.equal(await rowsOf(merged), await rowsOf(`SELECT '${star}'::uuid`), 'the same authors are merged, rebuilt');
+  assert.equal(await feedsOf(everyone), served, 'the rebuilt feeds serve what live projection served');
+  assert.equal(await definitions(everyone), served);
+  assert.equal(await rowsOf(feedRows), stored, 'under the cap, the same rows are stored');
+  const { rows: [past] } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${liveSchema}.feed WHERE reader_id = $1`, [reader]);
+  assert.is(past?.n, feedCap, 'past the cap, a filled feed stores the cap');
 });
 
 test.run();
