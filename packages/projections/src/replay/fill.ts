@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withSession } from '@herald/kit';
 import type { BulkBuild, Projection } from '../projection.js';
 import { identifier, inline, sql } from '../sql.js';
 
@@ -65,16 +66,15 @@ async function fillChunk(pool: pg.Pool, schema: string, bulk: BulkBuild, after: 
 
 /** A statement run in a transaction of its own on `schema`, answering its rows. */
 async function inSchema<R extends pg.QueryResultRow>(pool: pg.Pool, schema: string, text: string, settings = ''): Promise<R[]> {
-  const client = await pool.connect();
-  try {
-    await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(schema)}, public; ${settings}`);
-    const { rows } = await client.query<R>(text);
-    await client.query('COMMIT');
-    return rows;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withSession(pool, async (client) => {
+    try {
+      await client.query(`BEGIN; SET LOCAL search_path TO ${identifier(schema)}, public; ${settings}`);
+      const { rows } = await client.query<R>(text);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
