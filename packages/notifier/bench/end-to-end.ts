@@ -3,8 +3,10 @@
 // `make up` runs it. Posts are offered at a steady rate (open loop); latency counts from
 // when each post was due. Then a stepped run finds the knee: the highest offered rate
 // whose p99 stays within 100 ms with nothing lost.
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchSize, type BenchFigure } from '@herald/kit/bench';
+import { cpuBetween, pidsNamed, sampleCpu } from './cpu.js';
 import { http, postSteadily, ProbeLedger, quantileBetween, scrapeHistogram, startBenchSystem, type BenchSystem, type DeliveryFigures, type GeneratorOutcome, type User } from './system.js';
 
 export const friendsPerPoster = 50;
@@ -24,6 +26,9 @@ function sizeOf(full: boolean) {
 
 interface Run {
   readonly outcome: GeneratorOutcome;
+  /** CPU seconds each part of the machine used during the run, and the run's wall time. */
+  readonly cpu: Map<string, number>;
+  readonly wallSeconds: number;
   readonly figures: DeliveryFigures;
   /** The projector's share: from a post's commit to the log to its feed rows and outbox row committed (its own histogram). */
   readonly projectedP50Ms: number;
@@ -43,14 +48,19 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
     let firstSeq = 0;
     const run = async (rate: number, seconds: number): Promise<Run> => {
       const lagBefore = await scrapeHistogram(system.projectorUrl, projectorLag);
+      const cpuBefore = sampleCpu(cpuGroups(system));
+      const startedAt = performance.now();
       const outcome = await postSteadily(system.apiUrl, { rate, seconds, firstSeq, posterOf: (seq) => posters[seq % posters.length]! });
       firstSeq += outcome.offered;
       const figures = await ledger.figures(outcome.posted, () => friendsPerPoster);
+      const cpu = cpuBetween(cpuBefore, sampleCpu(cpuGroups(system)));
+      const wallSeconds = (performance.now() - startedAt) / 1000;
       const lagAfter = await scrapeHistogram(system.projectorUrl, projectorLag);
       const [projectedP50Ms, projectedP99Ms] = [0.5, 0.99].map((q) => 1000 * quantileBetween(lagBefore, lagAfter, q)) as [number, number];
       console.log(`  e2e at ${rate}/s offered: ${outcome.achievedPerSec.toFixed(0)}/s achieved, ${figures.deliveries}/${figures.expected} delivered, lost ${figures.lost}, duplicated ${figures.duplicated}, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms (command answered: p50 ${outcome.answerP50Ms.toFixed(1)} ms, p99 ${outcome.answerP99Ms.toFixed(1)} ms; log to projected: p50 ${projectedP50Ms.toFixed(0)} ms, p99 ${projectedP99Ms.toFixed(0)} ms)`);
+      console.log(`  CPU seconds over ${wallSeconds.toFixed(1)} s (${cpus().length} CPUs): ${[...cpu].map(([group, seconds]) => `${group} ${seconds.toFixed(1)}`).join(', ')}`);
       await sleep(3_000);
-      return { outcome, figures, projectedP50Ms, projectedP99Ms };
+      return { outcome, figures, projectedP50Ms, projectedP99Ms, cpu, wallSeconds };
     };
     const main = await run(size.rate, size.seconds);
     const steps: Record<string, number> = {};
@@ -78,6 +88,8 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
           projectedP50Ms: main.projectedP50Ms, projectedP99Ms: main.projectedP99Ms,
         },
         e2eSteps: steps,
+        // CPU seconds by part of the machine during the main run (wallSeconds of it, on the machine's CPUs).
+        e2eCpuSeconds: { ...Object.fromEntries(main.cpu), wallSeconds: main.wallSeconds, cpus: cpus().length },
       },
       summary: [
         { figure: 'e2e.achievedPostsPerSec', value: outcome.achievedPerSec, unit: 'posts/s', offered: size.rate, target: `>= 99% of ${size.rate} offered`, met: outcome.achievedPerSec >= 0.99 * size.rate },
@@ -93,6 +105,16 @@ export async function runEndToEnd(full: boolean): Promise<{ results: Record<stri
   } finally {
     await system.stop();
   }
+}
+
+/** The machine's parts whose CPU time a run reports: Herald's processes, its clients, this generator, the datastores. */
+function cpuGroups(system: BenchSystem): Record<string, number[]> {
+  const byRole = (role: string) => system.processIds().filter((p) => p.role === role).map((p) => p.pid);
+  return {
+    'command-api': byRole('command-api'), projector: byRole('projector'), notifier: byRole('notifier'),
+    'socket clients': system.fleets.pids(), generator: [process.pid],
+    postgresql: pidsNamed('postgres'), redis: pidsNamed('redis-server'), rabbitmq: pidsNamed('beam.smp'),
+  };
 }
 
 /** Achieved at least 99% of the offered rate, nothing failed, lost or doubled, p99 within target. */

@@ -21,6 +21,8 @@ export interface Fleets {
   sockets(): Promise<{ open: number; reconnects: number }>;
   /** The probes' arrivals over every fleet since the last call. */
   probes(): Promise<ProbeReport>;
+  /** The fleet processes' ids (for their CPU time). */
+  pids(): number[];
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export function startFleets(sockets: number, processes = 1): Fleets {
   const children = Array.from({ length: Math.max(processes, Math.ceil(sockets / socketsPerFleet)) }, () =>
     fork(fleetPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return {
+    pids: () => children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])),
     async open(url, tokens, reconnectTo) {
       const share = Math.ceil(tokens.length / children.length);
       const replies = await Promise.all(children.map((child, i) =>

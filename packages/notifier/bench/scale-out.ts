@@ -11,11 +11,11 @@
 //   2; node 2 is SIGKILLed while posts flow; seconds from the kill until a post made after
 //   it reaches the notifier's sockets (now consuming from another node).
 // Default size is small; BENCH_FULL=1, or BENCH_SCALE_CLIENTS / _POSTERS / _RATE / _SECONDS.
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
 import { announceLoad, writeBenchReport, type BenchFigure, benchSize } from '@herald/kit/bench';
 import { startRabbitNodes, uniqueName, type RabbitNodes } from '@herald/kit/testing';
+import { cpuSeconds } from './cpu.js';
 import { friendsPerPoster, populate } from './end-to-end.js';
 import { postSteadily, ProbeLedger, startBenchSystem, type BenchEnv } from './system.js';
 
@@ -28,17 +28,6 @@ const size = {
 const shardNames = ['s1', 's2', 's3'];
 /** This measures the brokers: a socket opening while the machine is busy waits for its token check rather than failing. */
 const patientAuth = { AUTH_DEADLINE_MS: '15000' };
-/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
-const ticksPerSecond = 100;
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
-  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-
 async function brokerPids(nodes: RabbitNodes, count: number): Promise<number[]> {
   const pids: number[] = [];
   for (let i = 1; i <= count; i += 1) {

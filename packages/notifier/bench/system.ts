@@ -40,6 +40,8 @@ export interface BenchSystem {
   users(what: string, count: number, from: number): Promise<User[]>;
   /** `poster` befriends each of `readers`. */
   befriend(what: string, pairs: ReadonlyArray<readonly [poster: User, reader: User]>): Promise<void>;
+  /** The system's processes as they run now, by role (for their CPU time). */
+  processIds(): Array<{ role: Role; pid: number }>;
   /** Each process's latest warnings and errors (from the log lines it keeps): the evidence for a run that went wrong. */
   recentProblems(perProcess: number): string[];
   stop(): Promise<void>;
@@ -163,6 +165,7 @@ export async function startBenchSystem(label: string, sockets: number, options: 
       befriend: async (what, pairs) => {
         await inPool(pairs.length, 32, (i) => http(apiUrl, 'PUT', `/friend/set/${pairs[i]![1].id}`, pairs[i]![0].token), progress(what, pairs.length));
       },
+      processIds: () => members.flatMap((m) => (m.current.child.pid === undefined ? [] : [{ role: m.role, pid: m.current.child.pid }])),
       recentProblems: (perProcess) => members.flatMap((m) => m.current.logs
         .filter((line) => line.level === 'warn' || line.level === 'error' || line.level === 'fatal').slice(-perProcess)
         .map((line) => `${m.role} ${m.current.port}: ${JSON.stringify(line)}`)),
