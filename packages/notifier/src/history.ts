@@ -16,13 +16,13 @@ export type Recovery =
 const readScript = `
 local since = ARGV[4]
 local starts = { 1, 9, 18, 26 }
-local floorParts = {}
-for i, at in ipairs(starts) do floorParts[i] = tonumber(string.sub(since, at, at + 7), 16) end
+local sinceParts = {}
+for i, at in ipairs(starts) do sinceParts[i] = tonumber(string.sub(since, at, at + 7), 16) end
 local function newer(entry)
   for i, at in ipairs(starts) do
     local n = tonumber(string.sub(entry, at, at + 7), 16)
     if n == nil then return false end
-    if n ~= floorParts[i] then return n > floorParts[i] end
+    if n ~= sinceParts[i] then return n > sinceParts[i] end
   end
   return false
 end
