@@ -24,7 +24,6 @@ import { runCelebrity } from './celebrity.js';
 import { runEndToEnd } from './end-to-end.js';
 import { benchNotification } from './frames.js';
 
-const full = fullSize;
 const idleConnections = benchSize('BENCH_IDLE_CONNECTIONS', 5_000, openFileLimit() - 500);
 const fanoutUsers = benchSize('BENCH_FANOUT_USERS', 1_000, 2_000);
 const fanoutSocketsPerUser = 2;
@@ -164,7 +163,7 @@ async function fanoutPart(auth: TestAuthServer, results: Results, summary: Bench
 }
 
 async function main(): Promise<void> {
-  console.log(`notifier benchmark (${full ? 'full' : 'default'} size; BENCH_FULL=1 for the issue's sizes)`);
+  console.log(`notifier benchmark (${fullSize ? 'full' : 'default'} size; BENCH_FULL=1 for the issue's sizes)`);
   announceLoad('notifier');
   const auth = await startTestAuthServer();
   const results: Results = {};
@@ -178,7 +177,7 @@ async function main(): Promise<void> {
   for (const [part, run] of [['e2e', runEndToEnd], ['celebrity', runCelebrity]] as const) {
     if (!parts.has(part)) continue;
     const loadAverage1mBefore = loadavg()[0] ?? 0;
-    const figures = await run(full);
+    const figures = await run(fullSize);
     for (const [key, values] of Object.entries(figures.results)) results[key] = { ...values, loadAverage1mBefore };
     summary.push(...figures.summary);
   }

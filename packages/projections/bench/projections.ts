@@ -11,37 +11,35 @@
  * parts replaces only those parts' figures in bench/results/projections.json.
  */
 import { loadavg } from 'node:os';
-import { announceLoad, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
+import { announceLoad, benchSize, withEarlierParts, writeBenchReport, type BenchFigure } from '@herald/kit/bench';
 import { feedQueryBench } from './feed-query.js';
 import { lagBench } from './lag.js';
 import { outboxBench } from './outbox.js';
 import { replayBench } from './replay.js';
 import { benchDatabase } from './setup.js';
 
-const full = process.env.BENCH_FULL === '1';
-const size = (name: string, fallback: number, fullSize: number) => Number(process.env[name] ?? (full ? fullSize : fallback));
 // About 32.5 events per user: registration, ~25 friendships, 6 posts, some edits.
-const replayUsers = size('BENCH_REPLAY_USERS', 3000, 31_000);
+const replayUsers = benchSize('BENCH_REPLAY_USERS', 3000, 31_000);
 const lag = {
-  users: size('BENCH_LAG_USERS', 2000, 10_000),
-  rate: size('BENCH_LAG_RATE', 2000, 2000),
-  sustainedRate: size('BENCH_LAG_SUSTAINED_RATE', 500, 500),
-  seconds: size('BENCH_LAG_SECONDS', 15, 60),
+  users: benchSize('BENCH_LAG_USERS', 2000, 10_000),
+  rate: benchSize('BENCH_LAG_RATE', 2000, 2000),
+  sustainedRate: benchSize('BENCH_LAG_SUSTAINED_RATE', 500, 500),
+  seconds: benchSize('BENCH_LAG_SECONDS', 15, 60),
 };
-const outboxPosts = size('BENCH_OUTBOX_POSTS', 50_000, 200_000);
+const outboxPosts = benchSize('BENCH_OUTBOX_POSTS', 50_000, 200_000);
 // Readers with 20 merged-author friends and a full stored feed (50 fanned-out friends of 25 posts).
 const feedQuery = {
-  readers: size('BENCH_FEED_READERS', 64, 64),
+  readers: benchSize('BENCH_FEED_READERS', 64, 64),
   stars: 20,
-  postsPerStar: size('BENCH_FEED_STAR_POSTS', 2000, 10_000),
+  postsPerStar: benchSize('BENCH_FEED_STAR_POSTS', 2000, 10_000),
   friends: 50,
   postsPerFriend: 25,
-  feedFanoutLimit: size('BENCH_FEED_FANOUT_LIMIT', 100, 100),
-  rate: size('BENCH_FEED_RATE', 500, 1000),
+  feedFanoutLimit: benchSize('BENCH_FEED_FANOUT_LIMIT', 100, 100),
+  rate: benchSize('BENCH_FEED_RATE', 500, 1000),
   connections: 32,
-  seconds: size('BENCH_FEED_SECONDS', 10, 30),
-  offset: size('BENCH_FEED_OFFSET', 0, 0),
-  limit: size('BENCH_FEED_LIMIT', 10, 10),
+  seconds: benchSize('BENCH_FEED_SECONDS', 10, 30),
+  offset: benchSize('BENCH_FEED_OFFSET', 0, 0),
+  limit: benchSize('BENCH_FEED_LIMIT', 10, 10),
 };
 const allParts = ['replay', 'lag', 'outbox', 'feedQuery'];
 const parts = (process.env.BENCH_PARTS ?? allParts.join(',')).split(',');
