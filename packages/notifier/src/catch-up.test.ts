@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { historyKeys } from '@herald/contracts';
 import { eventually, startTcpProxy, uniqueName, type TcpProxy } from '@herald/kit/testing';
-import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
-import { startIdentities, type Identities, type User } from './testing/identities.js';
+import { type FeedClient, postsReceived } from './testing/feed-client.js';
+import { openDevice, startIdentities, type Identities, type User } from './testing/identities.js';
 import { metricValue, spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 
 // The notifier reaches RabbitMQ and Redis through proxies the test can cut or slow; the
@@ -20,11 +20,7 @@ let redisLine: TcpProxy;
 let redis: Redis;
 const clients: FeedClient[] = [];
 
-async function device(user: User): Promise<FeedClient> {
-  const client = await connectFeed(notifier.url, await ids.login(user.id));
-  clients.push(client);
-  return client;
-}
+const device = (user: User) => openDevice(ids, notifier.url, user, clients);
 
 const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 60_000);
 

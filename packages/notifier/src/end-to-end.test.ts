@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
-import { startIdentities, type Identities, type User } from './testing/identities.js';
+import { type FeedClient, postsReceived } from './testing/feed-client.js';
+import { openDevice, startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 import { bindingsFrom } from './testing/rabbit.js';
 
@@ -20,11 +20,7 @@ let friend2: User;
 let stranger: User;
 let strangersFriend: User;
 
-async function device(notifier: HeraldProcess, user: User): Promise<FeedClient> {
-  const client = await connectFeed(notifier.url, await ids.login(user.id));
-  clients.push(client);
-  return client;
-}
+const device = (notifier: HeraldProcess, user: User) => openDevice(ids, notifier.url, user, clients);
 
 async function post(author: User, text: string): Promise<string> {
   return (await ids.request('POST', '/post/create', author.token, { text })).body as string;

@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { eventually, uniqueName } from '@herald/kit/testing';
-import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
-import { startIdentities, type Identities, type User } from './testing/identities.js';
+import { type FeedClient, postsReceived } from './testing/feed-client.js';
+import { openDevice, startIdentities, type Identities, type User } from './testing/identities.js';
 import { spawnNotifier, spawnProjector, type HeraldProcess } from './testing/notifiers.js';
 import { bindingsFrom, rabbitmqctl } from './testing/rabbit.js';
 
@@ -16,11 +16,7 @@ let projector: HeraldProcess;
 let notifier: HeraldProcess;
 const clients: FeedClient[] = [];
 
-async function device(user: User): Promise<FeedClient> {
-  const client = await connectFeed(notifier.url, await ids.login(user.id));
-  clients.push(client);
-  return client;
-}
+const device = (user: User) => openDevice(ids, notifier.url, user, clients);
 
 const received = (client: FeedClient, count: number, what: string) => postsReceived(client, count, what, 60_000);
 

@@ -2,6 +2,7 @@ import { settings as commandApiSettings, startCommandApi, type CommandApi } from
 import { liftedClientBounds } from '@herald/command-api/testing';
 import { loadConfig } from '@herald/kit';
 import { callOk, createTestDatabase, uniqueName, type TestDatabase } from '@herald/kit/testing';
+import { connectFeed, type FeedClient } from './feed-client.js';
 
 export interface User {
   readonly id: string;
@@ -96,4 +97,14 @@ export async function startIdentities(label: string, env: Record<string, string>
       await database.drop();
     },
   };
+}
+
+/**
+ * One device of `user` on the notifier at `notifierUrl`: a fresh login, a feed socket,
+ * kept in `opened` so the test can end them all.
+ */
+export async function openDevice(ids: Identities, notifierUrl: string, user: User, opened: FeedClient[]): Promise<FeedClient> {
+  const client = await connectFeed(notifierUrl, await ids.login(user.id));
+  opened.push(client);
+  return client;
 }
