@@ -33,6 +33,23 @@ test('a Herald pool bounds how long its sessions may sit idle inside a transacti
   }
 });
 
+test('a Herald session compiles no query with JIT, even one whose estimate is past the threshold', async () => {
+  // generate_series up to a bound unknown when planning is estimated at 1,000 rows: this
+  // query is estimated far past jit_above_cost, and runs in microseconds.
+  const inflated = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT sum(a.g + b.g + c.g) FROM (SELECT 3 + random()::int) v (n),
+    LATERAL generate_series(1, v.n) a (g), LATERAL generate_series(1, v.n) b (g), LATERAL generate_series(1, v.n) c (g)`;
+  const jitOf = (rows: Array<{ 'QUERY PLAN': Array<Record<string, unknown>> }>) => rows[0]?.['QUERY PLAN'][0]?.JIT;
+  const { rows: [available] } = await observer.query<{ jit: boolean }>("SELECT pg_jit_available() AND current_setting('jit')::bool AS jit");
+  if (available?.jit) assert.ok(jitOf((await observer.query(inflated)).rows), 'a plain session compiles it: the query is past the threshold');
+  const pool = createPostgresPool({ connectionString: db.url, max: 1 });
+  try {
+    assert.is((await pool.query<{ jit: string }>('SHOW jit')).rows[0]?.jit, 'off');
+    assert.is(jitOf((await pool.query(inflated)).rows), undefined);
+  } finally {
+    await pool.end();
+  }
+});
+
 test('a session left idle inside a transaction is ended once the bound passes, and its transaction with it', async () => {
   const pool = createPostgresPool({ connectionString: db.url, max: 1, idle_in_transaction_session_timeout: 200 });
   pool.on('error', () => undefined);

@@ -47,6 +47,8 @@ export const defaultConfirmTimeoutMs = 15_000;
 export const defaultRefusalsBeforeParking = 3;
 /** How often a standby relay tries for the relay lock. */
 const standbyMs = 1000;
+/** How often an idle relay reads the outbox from its lowest row again. */
+const sweepIntervalMs = 30_000;
 
 /**
  * Publishes outbox rows to the exchange with publisher confirms and deletes them only
@@ -113,9 +115,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async function run(): Promise<void> {
       const afterFailure = new Backoff(retryBackoff);
       // Each pass reads after the last row relayed, so it never wades through the deleted
-      // rows behind it; live batches commit one after another (the live lock), so no row
-      // commits behind the cursor. Idle, or after a failure, it starts over from the lowest row.
+      // rows behind it that autovacuum has not yet removed (tens of thousands a minute at
+      // 500 posts/s). Live batches commit one after another (the live lock), so no row
+      // commits behind the cursor; it starts over from the lowest row only to retry refused
+      // rows, after a failure, on taking the lock, and when idle once per sweep interval.
       let cursor = '0';
+      let session: unknown;
+      let sweptAt = 0;
       while (!stopping.signal.aborted) {
         try {
           broker ??= await connect();
@@ -124,6 +130,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             await sleeper.sleep(standbyMs);
             continue;
           }
+          if (held !== session) [session, cursor] = [held, '0'];
+          if (cursor === '0') sweptAt = Date.now();
           const { relayed, last } = await relayPass(held.session, broker, options.exchange, { ...pass, refusals, lane, onSession: held.queue }, cursor, (batch) => {
             metrics.published.inc(batch.rows);
             metrics.messages.inc(batch.messages);
@@ -134,8 +142,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             }
           });
           afterFailure.reset();
-          if (relayed > 0) cursor = last;
-          else if (cursor !== '0') cursor = '0';
+          if (relayed > 0) cursor = refusals.size > 0 ? '0' : last;
+          else if (cursor !== '0' && (refusals.size > 0 || Date.now() - sweptAt >= sweepIntervalMs)) cursor = '0';
           else await sleeper.sleep(options.pollIntervalMs ?? 250, { idle: true });
         } catch (error) {
           cursor = '0';
