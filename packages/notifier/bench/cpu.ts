@@ -33,12 +33,24 @@ export function pidsNamed(name: string): number[] {
   return pids;
 }
 
-/** CPU seconds by group, for groups of processes named when sampled (they may change between samples). */
-export function sampleCpu(groups: Readonly<Record<string, readonly number[]>>): Map<string, number> {
-  return new Map(Object.entries(groups).map(([group, pids]) => [group, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+/** Each process's CPU seconds so far, by group, for groups of processes named when sampled (they may change between samples). */
+export type CpuSample = ReadonlyMap<string, ReadonlyMap<number, number>>;
+
+export function sampleCpu(groups: Readonly<Record<string, readonly number[]>>): CpuSample {
+  return new Map(Object.entries(groups).map(([group, pids]) => [group, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
 }
 
-/** What each group used between two samples (a process that ended meanwhile takes its time with it). */
-export function cpuBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
-  return new Map([...after].map(([group, seconds]) => [group, Math.max(0, seconds - (before.get(group) ?? 0))]));
+/**
+ * What each group used between two samples, process by process: one started meanwhile
+ * counts all of its time; one that ended meanwhile takes its last stretch with it, and
+ * nothing more (a sum over the group would lose its whole lifetime: PostgreSQL's pools
+ * close idle sessions, whose backends had worked all through the set-up).
+ */
+export function cpuBetween(before: CpuSample, after: CpuSample): Map<string, number> {
+  return new Map([...after].map(([group, now]) => {
+    const then = before.get(group);
+    let seconds = 0;
+    for (const [pid, used] of now) seconds += Math.max(0, used - (then?.get(pid) ?? 0));
+    return [group, seconds];
+  }));
 }
