@@ -2,19 +2,19 @@
 // a second during a steady background of ordinary posts (50 online friends each). The
 // same background runs once without the celebrity first: the baseline its p99 is held to.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchFigure } from '@herald/kit/bench';
+import { benchSize, type BenchFigure } from '@herald/kit/bench';
 import { http, postSteadily, ProbeLedger, startBenchSystem, type User } from './system.js';
 
 const friendsPerPoster = 50;
 
 function sizeOf(full: boolean) {
-  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const size = (name: string, small: number, big: number) => benchSize(name, full ? big : small);
   return {
-    friends: env('BENCH_CELEBRITY_FRIENDS', full ? 20_000 : 4_000),
-    online: env('BENCH_CELEBRITY_ONLINE', full ? 10_000 : 2_000),
-    posters: env('BENCH_CELEBRITY_POSTERS', full ? 100 : 20),
-    rate: env('BENCH_CELEBRITY_BACKGROUND_RATE', full ? 250 : 100),
-    seconds: env('BENCH_CELEBRITY_SECONDS', full ? 60 : 15),
+    friends: size('BENCH_CELEBRITY_FRIENDS', 4_000, 20_000),
+    online: size('BENCH_CELEBRITY_ONLINE', 2_000, 10_000),
+    posters: size('BENCH_CELEBRITY_POSTERS', 20, 100),
+    rate: size('BENCH_CELEBRITY_BACKGROUND_RATE', 100, 250),
+    seconds: size('BENCH_CELEBRITY_SECONDS', 15, 60),
   };
 }
 
