@@ -77,7 +77,7 @@ export async function relayPass(
 
 /**
  * Deletes a batch's rows once RabbitMQ answered all of its messages. A row it refused
- * stays for a later pass (the relay goes back to the lowest row when idle), unless it was
+ * stays for a later pass (the relay goes back to the lowest row after this pass), unless it was
  * refused `parkAfter` times in a row: then it is parked, so it cannot hold back the
  * notifications behind it forever.
  */
