@@ -12,9 +12,9 @@ export const idleInTransactionTimeoutMs = 15_000;
 /**
  * Session settings of every Herald session. JIT off: Herald's queries each touch a few
  * rows, but set-returning functions (generate_series, unnest) inflate their estimates
- * past jit_above_cost, and PostgreSQL then compiled the outbox relay's read, about
- * 0.1 ms of work, for 10-40 ms at every call: a third of the database's CPU at 500
- * posts/s. A caller's own `options` come after these, so they win.
+ * past jit_above_cost, and PostgreSQL then compiled the outbox relay's read, a
+ * millisecond or two of work, for 10-40 ms at every call: a third of the database's
+ * time at 500 posts/s. A caller's own `options` come after these, so they win.
  */
 const sessionOptions = '-c jit=off';
 
