@@ -7,19 +7,15 @@ import { http, postSteadily, ProbeLedger, startBenchSystem, type User } from './
 
 const friendsPerPoster = 50;
 
-function sizeOf(full: boolean) {
-  const size = (name: string, small: number, big: number) => benchSize(name, full ? big : small);
-  return {
-    friends: size('BENCH_CELEBRITY_FRIENDS', 4_000, 20_000),
-    online: size('BENCH_CELEBRITY_ONLINE', 2_000, 10_000),
-    posters: size('BENCH_CELEBRITY_POSTERS', 20, 100),
-    rate: size('BENCH_CELEBRITY_BACKGROUND_RATE', 100, 250),
-    seconds: size('BENCH_CELEBRITY_SECONDS', 15, 60),
-  };
-}
+const size = {
+  friends: benchSize('BENCH_CELEBRITY_FRIENDS', 4_000, 20_000),
+  online: benchSize('BENCH_CELEBRITY_ONLINE', 2_000, 10_000),
+  posters: benchSize('BENCH_CELEBRITY_POSTERS', 20, 100),
+  rate: benchSize('BENCH_CELEBRITY_BACKGROUND_RATE', 100, 250),
+  seconds: benchSize('BENCH_CELEBRITY_SECONDS', 15, 60),
+};
 
-export async function runCelebrity(full: boolean): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
-  const size = sizeOf(full);
+export async function runCelebrity(): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
   console.log(`celebrity: ${size.friends} friends (${size.online} online) posting 1/s during ${size.rate} posts/s of ${size.posters} posters x ${friendsPerPoster}, ${size.seconds} s each run`);
   const system = await startBenchSystem('notifier_celebrity', size.online);
   try {

@@ -5,24 +5,21 @@
 // whose p99 stays within 100 ms with nothing lost.
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchSize, type BenchFigure } from '@herald/kit/bench';
+import { benchSize, fullSize, type BenchFigure } from '@herald/kit/bench';
 import { cpuBetween, pidsNamed, sampleCpu } from './cpu.js';
 import { http, postSteadily, ProbeLedger, quantileBetween, scrapeHistogram, startBenchSystem, type BenchSystem, type DeliveryFigures, type GeneratorOutcome, type User } from './system.js';
 
 export const friendsPerPoster = 50;
 const p99TargetMs = 100;
 
-function sizeOf(full: boolean) {
-  const size = (name: string, small: number, big: number) => benchSize(name, full ? big : small);
-  return {
-    clients: size('BENCH_E2E_CLIENTS', 2_000, 10_000),
-    posters: size('BENCH_E2E_POSTERS', 40, 200),
-    rate: size('BENCH_E2E_RATE', 250, 500),
-    seconds: size('BENCH_E2E_SECONDS', 15, 60),
-    steps: (process.env.BENCH_E2E_STEPS ?? (full ? '250,500,750,1000,1250,1500' : '250,500')).split(',').map(Number),
-    stepSeconds: size('BENCH_E2E_STEP_SECONDS', 10, 20),
-  };
-}
+const size = {
+  clients: benchSize('BENCH_E2E_CLIENTS', 2_000, 10_000),
+  posters: benchSize('BENCH_E2E_POSTERS', 40, 200),
+  rate: benchSize('BENCH_E2E_RATE', 250, 500),
+  seconds: benchSize('BENCH_E2E_SECONDS', 15, 60),
+  steps: (process.env.BENCH_E2E_STEPS ?? (fullSize ? '250,500,750,1000,1250,1500' : '250,500')).split(',').map(Number),
+  stepSeconds: benchSize('BENCH_E2E_STEP_SECONDS', 10, 20),
+};
 
 interface Run {
   readonly outcome: GeneratorOutcome;
@@ -38,8 +35,7 @@ interface Run {
 /** The projector's lag histogram: where the time from the log to the sockets goes, split at the outbox. */
 const projectorLag = 'herald_projector_lag_seconds';
 
-export async function runEndToEnd(full: boolean): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
-  const size = sizeOf(full);
+export async function runEndToEnd(): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
   console.log(`e2e: ${size.clients} online clients, ${size.posters} posters x ${friendsPerPoster} online friends; ${size.rate} posts/s offered for ${size.seconds} s, then steps ${size.steps.join(', ')} of ${size.stepSeconds} s`);
   const system = await startBenchSystem('notifier_e2e', size.clients);
   try {

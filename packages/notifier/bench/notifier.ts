@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   for (const [part, run] of [['e2e', runEndToEnd], ['celebrity', runCelebrity]] as const) {
     if (!parts.has(part)) continue;
     const loadAverage1mBefore = loadavg()[0] ?? 0;
-    const figures = await run(fullSize);
+    const figures = await run();
     for (const [key, values] of Object.entries(figures.results)) results[key] = { ...values, loadAverage1mBefore };
     summary.push(...figures.summary);
   }
