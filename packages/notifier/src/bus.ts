@@ -107,7 +107,8 @@ export class BusConsumer implements BindingTarget {
     const { logger } = this.options;
     let model: ChannelModel | undefined;
     try {
-      const opened = await connectToANode(this.#nodes, (url) => connect(url, { clientProperties: { connection_name: `herald-notifier pid ${process.pid}` } }), { after: this.#lost });
+      // Nagle off (amqplib leaves it on): acks and binds must not wait for the broker's delayed ACK.
+      const opened = await connectToANode(this.#nodes, (url) => connect(url, { noDelay: true, clientProperties: { connection_name: `herald-notifier pid ${process.pid}` } }), { after: this.#lost });
       model = opened.value;
       const node = nodeLabel(opened.url);
       model.on('error', (error: unknown) => logger.warn({ err: error }, 'RabbitMQ connection error'));

@@ -37,7 +37,9 @@ export async function openBroker(nodes: ClusterNodes, exchange: string, logger: 
 }
 
 async function openOn(url: string, exchange: string, logger: Logger): Promise<Broker> {
-  const connection = await amqp.connect(url);
+  // amqplib leaves Nagle on: a publish's frames then wait for the broker's delayed ACK,
+  // and every confirm came back 40 ms late (measured: 42-50 ms per batch, whatever its size).
+  const connection = await amqp.connect(url, { noDelay: true });
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve;
