@@ -28,6 +28,8 @@ const delivery = {
   /** A notification with more recipients than fit one message is split; parts count from 0. */
   part: z.number().int().nonnegative(),
   parts: z.number().int().positive(),
+  /** When the event was committed to the log (ISO 8601); null or absent from relays and outbox rows older than it. */
+  committedAt: z.string().nullish(),
 };
 
 const notificationOfKind = z.discriminatedUnion('kind', [

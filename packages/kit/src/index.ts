@@ -6,7 +6,7 @@ export type { ClusterNodes } from './nodes.js';
 export type { BrokerShard, BrokerSettings } from './brokers.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { createOps } from './ops.js';
+export { createOps, lagBuckets } from './ops.js';
 export type { Ops, ReadinessCheck } from './ops.js';
 export { stopOnSignals } from './shutdown.js';
 export type { StopStep } from './shutdown.js';

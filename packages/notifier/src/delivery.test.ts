@@ -91,6 +91,17 @@ test('one message reaches every socket of every local recipient, and no one else
   assert.equal((await received(outsider, 1, "oscar's post")).map((m) => m.postText), ['for oscar']);
 });
 
+test('a message that says when its post was committed to the log times its delivery, once however many sockets; one that does not, is not timed', async () => {
+  const [phone, laptop] = [await connect('heidi'), await connect('heidi')];
+  const [count, sum] = [await metricValue(notifier.port, 'notifier_delivery_lag_seconds_count'), await metricValue(notifier.port, 'notifier_delivery_lag_seconds_sum')];
+  await publisher.publish({ ...notification('bob', 'committed two seconds ago', [await idOf('heidi')]), committedAt: new Date(Date.now() - 2_000).toISOString() });
+  await publisher.publish(notification('bob', 'from an older relay', [await idOf('heidi')]));
+  for (const device of [phone, laptop]) assert.equal((await received(device, 2, 'both posts')).map((m) => m.postText), ['committed two seconds ago', 'from an older relay']);
+  assert.is(await metricValue(notifier.port, 'notifier_delivery_lag_seconds_count'), count + 1, 'one message timed');
+  const lag = (await metricValue(notifier.port, 'notifier_delivery_lag_seconds_sum')) - sum;
+  assert.ok(lag >= 2 && lag < 60, `timed from its commit: ${lag} s`);
+});
+
 test('posts for other users do not reach a socket', async () => {
   const carol = await connect('carol');
   await connect('dave');

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { lagBuckets } from '@herald/kit';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type DropReason = 'duplicate' | 'no_local_socket' | 'send_buffer_full' | 'malformed';
 
@@ -10,6 +11,11 @@ export function createMetrics(registry: Registry, sizes: { connections(): number
     users: new Gauge({ name: 'notifier_users', help: 'Users with at least one open socket on this process', registers, collect() { this.set(sizes.users()); } }),
     publications: new Counter({ name: 'notifier_publications_total', help: 'Messages taken from RabbitMQ (one per post, or per part of a long recipient list)', registers }),
     deliveries: new Counter({ name: 'notifier_deliveries_total', help: 'Messages written to client sockets', registers }),
+    lag: new Histogram({
+      name: 'notifier_delivery_lag_seconds',
+      help: 'From a post event committed to the log to its frame written to the last of its sockets here, per message delivered to at least one (by the wall clocks of the projector\'s database and this machine)',
+      buckets: [...lagBuckets], registers,
+    }),
     drops: new Counter({ name: 'notifier_drops_total', help: 'Messages not delivered (no local recipient, or for edits and deletes none that opted in; duplicate; malformed) or socket writes refused (send buffer full), by reason', labelNames: ['reason'] as const, registers }),
     binds: new Counter({ name: 'notifier_binds_total', help: 'Bindings of this process queue to the posts exchange (made when its first socket arrives)', registers }),
     unbinds: new Counter({ name: 'notifier_unbinds_total', help: 'Bindings removed from this process queue (when its last socket leaves)', registers }),

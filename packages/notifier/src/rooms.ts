@@ -105,8 +105,13 @@ export function createRooms(config: NotifierConfig, logger: Logger): Rooms {
         else if (sendNewer(transport, peer, position, frame)) delivered += 1;
       }
     }
-    if (frame) metrics.deliveries.inc(delivered);
-    else metrics.drops.inc({ reason: 'no_local_socket' });
+    if (!frame) {
+      metrics.drops.inc({ reason: 'no_local_socket' });
+      return;
+    }
+    metrics.deliveries.inc(delivered);
+    const committedAt = notification.committedAt ? Date.parse(notification.committedAt) : Number.NaN;
+    if (delivered > 0 && Number.isFinite(committedAt)) metrics.lag.observe(Math.max(0, Date.now() - committedAt) / 1000);
   }
 
   /**

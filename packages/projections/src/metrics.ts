@@ -1,3 +1,4 @@
+import { lagBuckets } from '@herald/kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RecordedEvent } from '@herald/eventstore';
 import type { BatchOutcome } from './apply.js';
@@ -17,7 +18,7 @@ export function projectorMetrics(registry: Registry, stuckNow: () => Stuck | und
   const lag = new Histogram({
     name: 'herald_projector_lag_seconds',
     help: 'From an event committed to the log to its read-model changes committed',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: [...lagBuckets],
     registers,
   });
   const events = new Counter({ name: 'herald_projector_events_total', help: 'Events read from the log', labelNames: ['outcome'], registers });

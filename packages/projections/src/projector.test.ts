@@ -54,10 +54,12 @@ test('a post appended live reaches a RabbitMQ consumer of a friend', async () =>
     const created = await appendEvent(store, postStream(postId), 'PostCreated', { postId, authorId: author, text: 'live' });
     const [appended] = await store.readStream(postStream(postId));
     const body = await eventually(() => bodies[0], 'a notification', 15_000);
-    assert.equal(body, {
+    const { committedAt, ...rest } = body as { committedAt: string };
+    assert.equal(rest, {
       eventId: appended?.id, position: created.position, kind: 'post.created', payload: { postId, postText: 'live', author_user_id: author },
       recipients: [reader], part: 0, parts: 1,
     });
+    assert.is(Date.parse(committedAt), appended?.createdAt.getTime(), 'when the post was committed to the log');
   } finally {
     await connection.close();
   }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { publishBatch, type BatchOutcome } from './publish.js';
-import { deleteOutbox, parkOutbox, parkShardPart, readOutbox, type BatchLimits, type OutboxBatch } from './rows.js';
+import { deleteOutbox, parkOutbox, parkShardPart, readOutbox, type BatchLimits, type OutboxBatch, type OutboxMessage } from './rows.js';
 import { readLane, settleLane, type ShardLane } from './shards.js';
 
 export interface PassOptions {
@@ -33,6 +33,8 @@ export interface RelayedBatch {
   readonly refused: number;
   /** Rows refused once too often, moved to outbox_parked. */
   readonly parked: readonly { eventId: string; rowId: string }[];
+  /** For each row confirmed that says when its event was committed to the log: from then to RabbitMQ's confirm, in ms. */
+  readonly lagsMs: readonly number[];
 }
 
 /**
@@ -63,7 +65,10 @@ export async function relayPass(
       await options.history?.write(batch.messages);
       const { confirmed } = await publishBatch(broker, exchange, batch.messages, options.confirmTimeoutMs);
       last = batch.last;
-      track(inFlight, confirmed.then((outcome) => onSession(() => settleBatch(session, batch, outcome, options))).then((settled) => {
+      track(inFlight, confirmed.then((outcome) => {
+        const confirmedAt = Date.now();
+        return onSession(() => settleBatch(session, batch, outcome, options, confirmedAt));
+      }).then((settled) => {
         relayed += settled.rows;
         onRelayed(settled);
       }));
@@ -81,7 +86,7 @@ export async function relayPass(
  * refused `parkAfter` times in a row: then it is parked, so it cannot hold back the
  * notifications behind it forever.
  */
-async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: BatchOutcome, options: PassOptions): Promise<RelayedBatch> {
+async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: BatchOutcome, options: PassOptions, confirmedAt: number): Promise<RelayedBatch> {
   const refusedRows = new Map(outcome.refused.map((m) => [m.rowId, m.eventId]));
   for (const message of batch.messages) if (!refusedRows.has(message.rowId)) options.refusals.delete(message.rowId);
   const parked: { eventId: string; rowId: string }[] = [];
@@ -104,8 +109,20 @@ async function settleBatch(session: pg.ClientBase, batch: OutboxBatch, outcome: 
     if (parked.length > 0) await parkOutbox(session, [...parkedIds], reason);
     await deleteOutbox(session, batch.ranges, kept);
   }
-  const messages = batch.messages.filter((m) => !refusedRows.has(m.rowId)).length;
-  return { rows: batch.rows - refusedRows.size, messages, refused: refusedRows.size - parked.length, parked };
+  const confirmed = batch.messages.filter((m) => !refusedRows.has(m.rowId));
+  return { rows: batch.rows - refusedRows.size, messages: confirmed.length, refused: refusedRows.size - parked.length, parked, lagsMs: lagsOf(confirmed, confirmedAt) };
+}
+
+/** One lag per row (its first part), for rows that carry their commit time. */
+function lagsOf(messages: readonly OutboxMessage[], confirmedAt: number): number[] {
+  const seen = new Set<string>();
+  const lags: number[] = [];
+  for (const { rowId, committedAtMs } of messages) {
+    if (committedAtMs === undefined || seen.has(rowId)) continue;
+    seen.add(rowId);
+    lags.push(confirmedAt - committedAtMs);
+  }
+  return lags;
 }
 
 /** A row's recipients over all of its messages in the batch (on a shard: that shard's). */

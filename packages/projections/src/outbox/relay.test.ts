@@ -28,6 +28,7 @@ let db: TestDatabase;
 let pool: pg.Pool;
 let relay: OutboxRelay | undefined;
 const received: { messageId: string; body: PostNotification }[] = [];
+const relayRegistry = new Registry();
 
 /** A durable queue bound to the posts exchange, so it outlives a broker restart; its consumer reconnects by hand. */
 async function consume(): Promise<amqp.ChannelModel> {
@@ -95,7 +96,7 @@ test.before(async () => {
   await migrateReadModels(pool);
   // The relay's way to RabbitMQ, through a line a test can lose.
   link = await startTcpProxy(rabbitmqUrl, 5672);
-  relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50 });
+  relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50, registry: relayRegistry });
 });
 
 test.after(async () => {
@@ -126,6 +127,8 @@ test('a post is one persistent message with its recipients, whatever their numbe
     assert.is(message?.body.position, created?.position);
     assert.is(message?.messageId, `${created?.id}:0`);
     assert.equal([message?.body.part, message?.body.parts], [0, 1]);
+    assert.is(Date.parse(message?.body.committedAt ?? ''), created?.createdAt.getTime(), 'when the post was committed to the log');
+    assert.match(await relayRegistry.metrics(), /herald_outbox_relay_lag_seconds_count 1\b/, 'its lag, timed once');
   } finally {
     await connection.close();
   }

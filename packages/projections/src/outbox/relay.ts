@@ -1,8 +1,8 @@
 import { createHashRing } from '@herald/contracts';
-import { clusterNodes, defaultShardName, type BrokerShard, type Logger } from '@herald/kit';
+import { clusterNodes, defaultShardName, lagBuckets, type BrokerShard, type Logger } from '@herald/kit';
 import { Backoff } from '@herald/kit';
 import type pg from 'pg';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { openBroker, type Broker } from './broker.js';
 import type { HistoryWriter } from './history.js';
 import { relayPass, sessionQueue, type SessionQueue } from './pass.js';
@@ -137,6 +137,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             metrics.messages.inc(batch.messages);
             metrics.refused.inc(batch.refused + batch.parked.length);
             metrics.parked.inc(batch.parked.length);
+            for (const lagMs of batch.lagsMs) metrics.lag.observe(lagMs / 1000);
             for (const { eventId, rowId } of batch.parked) {
               log.error({ eventId, rowId, refusals: pass.parkAfter }, 'outbox: RabbitMQ keeps refusing this notification; parked in outbox_parked, the rest flow on');
             }
@@ -276,6 +277,11 @@ function relayMetrics(registry: Registry | undefined) {
     failures: new Counter({ name: 'herald_outbox_failures_total', help: 'Relay passes that failed (connection lost, confirms timed out, database error); their unconfirmed rows are published again', registers }),
     refused: new Counter({ name: 'herald_outbox_refused_total', help: 'Outbox rows RabbitMQ refused (basic.nack); retried, and parked after OUTBOX_REFUSALS_BEFORE_PARKING refusals in a row', registers }),
     parked: new Counter({ name: 'herald_outbox_parked_total', help: 'Outbox rows moved to outbox_parked after repeated refusals; they are not delivered until sent again (docs/operations.md)', registers }),
+    lag: new Histogram({
+      name: 'herald_outbox_relay_lag_seconds',
+      help: 'From a post event committed to the log to its notification confirmed by RabbitMQ (one per outbox row; rows from before outbox v4 are not timed)',
+      buckets: [...lagBuckets], registers,
+    }),
     connected: new Gauge({ name: 'herald_outbox_connected', help: '1 while the relay holds a connection to a node of the shard (0: its part of each post waits in the outbox)', labelNames: ['shard'] as const, registers }),
   };
 }

@@ -32,6 +32,8 @@ export interface OutboxMessage {
   readonly frame: string;
   /** This message's recipients, as a JSON array of user ids. */
   readonly recipients: string;
+  /** When the event was committed to the log (epoch ms); none for a row written before outbox v4. */
+  readonly committedAtMs: number | undefined;
 }
 
 export interface IdRanges {
@@ -62,18 +64,19 @@ export async function tryRelayLock(session: pg.ClientBase): Promise<boolean> {
  * lock makes this relay the only reader, and a row is deleted only after its confirms.
  */
 export async function readOutbox(session: pg.ClientBase, after: string, limits: BatchLimits): Promise<OutboxBatch> {
-  const { rows } = await session.query<[string, string, string, string, string, string, string, string]>({
+  const { rows } = await session.query<[string, string, string, string, string, string, string, string, number | null]>({
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
-             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, cardinality(o.recipients) AS n,
+             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, o.committed_at, cardinality(o.recipients) AS n,
                     sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
              FROM ${liveSchema}.outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2)
            SELECT b.id::text, b.event_id || ':' || part,
                   (SELECT count(*) FROM batch)::text,
                   json_build_object('eventId', b.event_id, 'position', b.position, 'kind', b.kind, 'payload', b.payload,
-                    'recipients', r.ids, 'part', part, 'parts', k.parts)::text,
+                    'recipients', r.ids, 'part', part, 'parts', k.parts, 'committedAt', b.committed_at)::text,
                   b.position, (CASE WHEN b.kind = 'post.created' THEN b.payload ELSE jsonb_build_object('type', b.kind) || b.payload END
-                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text, b.event_id::text
+                    || jsonb_build_object('cursor', b.position))::text, to_json(r.ids)::text, b.event_id::text,
+                  (extract(epoch FROM b.committed_at) * 1000)::float8
            FROM batch b
            CROSS JOIN LATERAL (SELECT greatest(1, ceil(b.n / $4::numeric)::int) AS parts) k
            CROSS JOIN LATERAL generate_series(0, k.parts - 1) AS part
@@ -83,7 +86,9 @@ export async function readOutbox(session: pg.ClientBase, after: string, limits: 
     values: [after, limits.rows, limits.recipients, limits.recipientsPerMessage],
     rowMode: 'array',
   });
-  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients, eventId]) => ({ rowId, eventId, messageId, body, cursor, frame, recipients }));
+  const messages = rows.map(([rowId, messageId, , body, cursor, frame, recipients, eventId, committedAtMs]) => ({
+    rowId, eventId, messageId, body, cursor, frame, recipients, committedAtMs: committedAtMs ?? undefined,
+  }));
   const ids = [...new Set(rows.map((row) => row[0]))];
   const fetched = Number(rows[0]?.[2] ?? 0);
   const full = fetched === limits.rows || ids.length < fetched;

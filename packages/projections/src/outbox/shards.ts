@@ -42,9 +42,9 @@ export function shardLanes(ring: HashRing): ShardLane[] {
  * A row with none here is in the batch with no message: it is marked all the same.
  */
 export async function readLane(session: pg.ClientBase, lane: ShardLane, after: string, limits: BatchLimits): Promise<OutboxBatch> {
-  const { rows } = await session.query<[string, string, string, string, string, string, string[], string]>({
+  const { rows } = await session.query<[string, string, string, string, string, string, string[], string, string | null, number | null]>({
     text: `WITH batch AS (
-             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, cardinality(o.recipients) AS n,
+             SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, o.committed_at, cardinality(o.recipients) AS n,
                     sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
              FROM ${liveSchema}.outbox o
              WHERE o.id > $1::bigint AND NOT EXISTS (SELECT 1 FROM ${liveSchema}.outbox_relayed r WHERE r.id = o.id AND r.lane = $4)
@@ -52,15 +52,17 @@ export async function readLane(session: pg.ClientBase, lane: ShardLane, after: s
            SELECT b.id::text, b.event_id, b.position, b.kind, b.payload::text,
                   (CASE WHEN b.kind = 'post.created' THEN b.payload ELSE jsonb_build_object('type', b.kind) || b.payload END
                     || jsonb_build_object('cursor', b.position))::text,
-                  b.recipients::text[], (SELECT count(*) FROM batch)::text
+                  b.recipients::text[], (SELECT count(*) FROM batch)::text,
+                  to_json(b.committed_at)::text, (extract(epoch FROM b.committed_at) * 1000)::float8
            FROM batch b WHERE b.running - b.n < $3 ORDER BY b.id`,
     values: [after, limits.rows, limits.recipients, lane.mark],
     rowMode: 'array',
   });
   const messages: OutboxMessage[] = [];
-  for (const [rowId, eventId, position, kind, payload, frame, recipients] of rows) {
+  for (const [rowId, eventId, position, kind, payload, frame, recipients, , committedAt, committedAtMs] of rows) {
     const here = recipients.filter((userId) => shardOf(lane.ring, userId) === lane.shard);
-    messages.push(...laneMessages(lane, { rowId, eventId, position, kind, payload, frame }, here, limits.recipientsPerMessage));
+    const row = { rowId, eventId, position, kind, payload, frame, committedAt: committedAt ?? 'null', committedAtMs: committedAtMs ?? undefined };
+    messages.push(...laneMessages(lane, row, here, limits.recipientsPerMessage));
   }
   const ids = rows.map((row) => row[0]);
   const fetched = Number(rows[0]?.[7] ?? 0);
@@ -72,7 +74,8 @@ export async function readLane(session: pg.ClientBase, lane: ShardLane, after: s
  * notifier's duplicate check never takes a part under one layout for a part under another.
  */
 function laneMessages(
-  lane: ShardLane, row: { rowId: string; eventId: string; position: string; kind: string; payload: string; frame: string },
+  lane: ShardLane,
+  row: { rowId: string; eventId: string; position: string; kind: string; payload: string; frame: string; committedAt: string; committedAtMs: number | undefined },
   recipients: readonly string[], perMessage: number,
 ): OutboxMessage[] {
   const parts = Math.ceil(recipients.length / perMessage);
@@ -83,10 +86,11 @@ function laneMessages(
       rowId: row.rowId,
       eventId: row.eventId,
       messageId: `${row.eventId}:${lane.mark}.${String(part)}`,
-      body: `{"eventId":${JSON.stringify(row.eventId)},"position":${JSON.stringify(row.position)},"kind":${JSON.stringify(row.kind)},"payload":${row.payload},"recipients":${ids},"part":${String(part)},"parts":${String(parts)}}`,
+      body: `{"eventId":${JSON.stringify(row.eventId)},"position":${JSON.stringify(row.position)},"kind":${JSON.stringify(row.kind)},"payload":${row.payload},"recipients":${ids},"part":${String(part)},"parts":${String(parts)},"committedAt":${row.committedAt}}`,
       cursor: row.position,
       frame: row.frame,
       recipients: ids,
+      committedAtMs: row.committedAtMs,
     });
   }
   return messages;

@@ -33,7 +33,7 @@ test('upgrading from one outbox row per reader keeps every waiting notification,
     CREATE TABLE schema_migrations (owner text NOT NULL, id text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (owner, id));
     INSERT INTO schema_migrations (owner, id) VALUES ('projections', 'outbox-v1');`);
   const applied = await migrateReadModels(pool);
-  assert.ok(applied.includes('outbox-v3'), applied.join());
+  assert.ok(applied.includes('outbox-v4'), applied.join());
   const { rows } = await pool.query(`SELECT event_id, position, kind, payload->>'postText' AS text, recipients::text[] AS recipients FROM ${liveSchema}.outbox ORDER BY id`);
   assert.equal(rows, [
     { event_id: 'e1', position: '0001', kind: 'post.created', text: 'one', recipients: [b, c] },
@@ -41,10 +41,10 @@ test('upgrading from one outbox row per reader keeps every waiting notification,
   ]);
   const leftovers = await pool.query(`SELECT to_regclass('${liveSchema}.outbox_v1') AS old`);
   assert.is(leftovers.rows[0].old, null, 'the old table is gone');
-  assert.equal(await migrateReadModels(pool), [], 'migrated once: the ledger now names version 3');
+  assert.equal(await migrateReadModels(pool), [], 'migrated once: the ledger now names version 4');
 });
 
-test('an outbox recorded at version 1 in its checkpoint is migrated in place, keeping its checkpoint, and recorded at version 3', async () => {
+test('an outbox recorded at version 1 in its checkpoint is migrated in place, keeping its checkpoint, and recorded at version 4', async () => {
   const [a, b] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b1'];
   // The live schema as this code's installation leaves it, with the outbox as version 1 wrote it.
   await pool.query(`
@@ -56,11 +56,11 @@ test('an outbox recorded at version 1 in its checkpoint is migrated in place, ke
       ('e3', '0003', '${b}', 'user.${b}', '{"postId": "p3", "postText": "three", "author_user_id": "${a}"}');
     INSERT INTO ${liveSchema}.projection_checkpoints (projection, version, position) VALUES ('outbox', 1, '0003')
       ON CONFLICT (projection) DO UPDATE SET version = 1, position = '0003';`);
-  assert.equal(await migrateReadModels(pool), ['outbox-v3']);
+  assert.equal(await migrateReadModels(pool), ['outbox-v4']);
   const { rows } = await pool.query(`SELECT event_id, kind, payload->>'postText' AS text, recipients::text[] AS recipients FROM ${liveSchema}.outbox`);
   assert.equal(rows, [{ event_id: 'e3', kind: 'post.created', text: 'three', recipients: [b] }]);
   const checkpoint = await pool.query(`SELECT version, position FROM ${liveSchema}.projection_checkpoints WHERE projection = 'outbox'`);
-  assert.equal(checkpoint.rows, [{ version: 3, position: '0003' }]);
+  assert.equal(checkpoint.rows, [{ version: 4, position: '0003' }]);
   assert.equal(await migrateReadModels(pool), [], 'once');
 });
 
@@ -76,18 +76,38 @@ test('an outbox of version 2 (one row per post, no kind) keeps its waiting rows,
       ('e5', '0005', '{"postId": "p5", "postText": "five", "author_user_id": "${a}"}', '{${b}}');
     UPDATE ${liveSchema}.projection_checkpoints SET version = 2, position = '0005' WHERE projection = 'outbox';`);
   const before = await pool.query(`SELECT id::text FROM ${liveSchema}.outbox ORDER BY id`);
-  assert.equal(await migrateReadModels(pool), ['outbox-v3']);
+  assert.equal(await migrateReadModels(pool), ['outbox-v4']);
   const { rows } = await pool.query(`SELECT id::text, event_id, kind, payload->>'postText' AS text FROM ${liveSchema}.outbox ORDER BY id`);
   assert.equal(rows, [
     { id: before.rows[0].id, event_id: 'e4', kind: 'post.created', text: 'four' },
     { id: before.rows[1].id, event_id: 'e5', kind: 'post.created', text: 'five' },
   ]);
   const checkpoint = await pool.query(`SELECT version, position FROM ${liveSchema}.projection_checkpoints WHERE projection = 'outbox'`);
-  assert.equal(checkpoint.rows, [{ version: 3, position: '0005' }]);
+  assert.equal(checkpoint.rows, [{ version: 4, position: '0005' }]);
   // A new row takes the next id: the relay, which reads after the last id it deleted, misses none.
   await pool.query(`INSERT INTO ${liveSchema}.outbox (event_id, position, kind, payload, recipients) VALUES ('e6', '0006', 'post.deleted', '{}', '{${b}}')`);
   const next = await pool.query(`SELECT max(id)::text AS id FROM ${liveSchema}.outbox`);
   assert.ok(BigInt(next.rows[0].id) > BigInt(before.rows[1].id));
+  assert.equal(await migrateReadModels(pool), [], 'once');
+});
+
+test('an outbox of version 3 (no commit time) keeps its waiting rows and ids; they have no commit time, new rows may', async () => {
+  const [a, b] = ['00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000b3'];
+  await pool.query(`
+    DROP TABLE ${liveSchema}.outbox;
+    CREATE TABLE ${liveSchema}.outbox (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id text NOT NULL, position text NOT NULL,
+      kind text NOT NULL DEFAULT 'post.created', payload jsonb NOT NULL, recipients uuid[] NOT NULL);
+    INSERT INTO ${liveSchema}.outbox (event_id, position, kind, payload, recipients) VALUES
+      ('e7', '0007', 'post.updated', '{"postId": "p7", "postText": "seven", "author_user_id": "${a}"}', '{${b}}');
+    UPDATE ${liveSchema}.projection_checkpoints SET version = 3, position = '0007' WHERE projection = 'outbox';`);
+  const before = await pool.query(`SELECT id::text FROM ${liveSchema}.outbox`);
+  assert.equal(await migrateReadModels(pool), ['outbox-v4']);
+  const { rows } = await pool.query(`SELECT id::text, event_id, kind, committed_at FROM ${liveSchema}.outbox`);
+  assert.equal(rows, [{ id: before.rows[0].id, event_id: 'e7', kind: 'post.updated', committed_at: null }]);
+  const checkpoint = await pool.query(`SELECT version, position FROM ${liveSchema}.projection_checkpoints WHERE projection = 'outbox'`);
+  assert.equal(checkpoint.rows, [{ version: 4, position: '0007' }]);
+  await pool.query(`INSERT INTO ${liveSchema}.outbox (event_id, position, payload, recipients, committed_at) VALUES ('e8', '0008', '{}', '{${b}}', now())`);
   assert.equal(await migrateReadModels(pool), [], 'once');
 });
 

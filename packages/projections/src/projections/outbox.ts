@@ -8,16 +8,19 @@ const ddl = `
       position text NOT NULL,
       kind text NOT NULL DEFAULT 'post.created',
       payload jsonb NOT NULL,
-      recipients uuid[] NOT NULL
+      recipients uuid[] NOT NULL,
+      committed_at timestamptz
     );`;
 
 /**
- * To version 3 from the live tables of version 1 or 2. Version 2 (one row per post)
+ * To version 4 from the live tables of version 1, 2 or 3. Version 2 (one row per post)
  * gains the row's kind: every row it holds is a new post. Version 1 held one row per
  * (post, reader); its unpublished rows become one row per post, so an upgrade neither
- * loses nor repeats a notification.
+ * loses nor repeats a notification. Version 4 adds when the event was committed to the
+ * log, which the relay and the notifiers measure their lag from; rows written before it
+ * have none and are relayed without it.
  */
-const fromVersion1Or2 = `
+const fromVersion1To3 = `
     DO $$ BEGIN
       IF EXISTS (SELECT 1 FROM information_schema.columns
                  WHERE table_schema = current_schema() AND table_name = 'outbox' AND column_name = 'reader_id') THEN
@@ -29,6 +32,7 @@ const fromVersion1Or2 = `
         DROP TABLE outbox_v1;
       ELSE
         ALTER TABLE outbox ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'post.created';
+        ALTER TABLE outbox ADD COLUMN IF NOT EXISTS committed_at timestamptz;
       END IF;
     END $$;`;
 
@@ -48,13 +52,13 @@ const kinds = { PostCreated: 'post.created', PostUpdated: 'post.updated', PostDe
  */
 export const outboxProjection: Projection = {
   name: 'outbox',
-  version: 3,
+  version: 4,
   handles: ['PostCreated', 'PostUpdated', 'PostDeleted', 'FriendAdded'],
   tables: ['outbox'],
   reads: ['friendships'],
   replayable: false,
   ddl,
-  migration: fromVersion1Or2,
+  migration: fromVersion1To3,
   migratesFrom: 1,
   project(run) {
     const events = run.filter((e): e is ProjectedOf<keyof typeof kinds> => e.event.type in kinds);
@@ -66,11 +70,12 @@ export const outboxProjection: Projection = {
     // Payload values are the event's own strings (a delete has no text: the key is left out);
     // positions compare byte-wise, as the log orders them.
     return forRows(events, () => sql(
-      `INSERT INTO outbox (event_id, position, kind, payload, recipients)
+      `INSERT INTO outbox (event_id, position, kind, payload, recipients, committed_at)
        SELECT p.event_id, p.position, p.kind,
-              jsonb_strip_nulls(jsonb_build_object('postId', p.post_id, 'postText', p.text, 'author_user_id', p.author_id)), r.recipients
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-         AS p (event_id, position, kind, post_id, text, author_id, n)
+              jsonb_strip_nulls(jsonb_build_object('postId', p.post_id, 'postText', p.text, 'author_user_id', p.author_id)), r.recipients,
+              p.committed_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $10::timestamptz[]) WITH ORDINALITY
+         AS p (event_id, position, kind, post_id, text, author_id, committed_at, n)
        CROSS JOIN LATERAL (
          SELECT array_agg(reader_id ORDER BY reader_id) FROM (
            SELECT friend_id FROM friendships WHERE user_id = p.author_id::uuid
@@ -85,6 +90,7 @@ export const outboxProjection: Projection = {
       events.map((e) => e.event.data.postId), events.map((e) => ('text' in e.event.data ? e.event.data.text : null)),
       events.map((e) => e.event.data.authorId),
       since.map((s) => s.author), since.map((s) => s.reader), since.map((s) => s.position),
+      events.map((e) => e.createdAt),
     ));
   },
 };
