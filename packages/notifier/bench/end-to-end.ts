@@ -27,13 +27,23 @@ interface Run {
   readonly cpu: Map<string, number>;
   readonly wallSeconds: number;
   readonly figures: DeliveryFigures;
-  /** The projector's share: from a post's commit to the log to its feed rows and outbox row committed (its own histogram). */
-  readonly projectedP50Ms: number;
-  readonly projectedP99Ms: number;
+  /** From a post's commit to the log to each stage, by its own histogram (p50, p99 in ms; as fine as its buckets). */
+  readonly stages: Record<Stage, [p50Ms: number, p99Ms: number]>;
 }
 
-/** The projector's lag histogram: where the time from the log to the sockets goes, split at the outbox. */
-const projectorLag = 'herald_projector_lag_seconds';
+/**
+ * Where the time from the log to the sockets goes, by the services' own lag histograms,
+ * each from the post's commit to the log: its feed rows and outbox row committed
+ * (projector), its notification confirmed by RabbitMQ (relay), its frame written to the
+ * sockets (notifier). What the clients see beyond the last is the kernel and their own turn.
+ */
+const stageHistograms = {
+  projected: { process: 'projector', name: 'herald_projector_lag_seconds' },
+  relayed: { process: 'projector', name: 'herald_outbox_relay_lag_seconds' },
+  written: { process: 'notifier', name: 'notifier_delivery_lag_seconds' },
+} as const;
+type Stage = keyof typeof stageHistograms;
+const stageNames = Object.keys(stageHistograms) as Stage[];
 
 export async function runEndToEnd(): Promise<{ results: Record<string, Record<string, number>>; summary: BenchFigure[] }> {
   console.log(`e2e: ${size.clients} online clients, ${size.posters} posters x ${friendsPerPoster} online friends; ${size.rate} posts/s offered for ${size.seconds} s, then steps ${size.steps.join(', ')} of ${size.stepSeconds} s`);
@@ -43,7 +53,9 @@ export async function runEndToEnd(): Promise<{ results: Record<string, Record<st
     const ledger = new ProbeLedger(system.fleets);
     let firstSeq = 0;
     const run = async (rate: number, seconds: number): Promise<Run> => {
-      const lagBefore = await scrapeHistogram(system.projectorUrl, projectorLag);
+      const opsUrl = { projector: system.projectorUrl, notifier: `http://127.0.0.1:${system.notifier.port}` };
+      const scrapeStages = () => Promise.all(stageNames.map((stage) => scrapeHistogram(opsUrl[stageHistograms[stage].process], stageHistograms[stage].name)));
+      const lagBefore = await scrapeStages();
       const cpuBefore = sampleCpu(cpuGroups(system));
       const startedAt = performance.now();
       const outcome = await postSteadily(system.apiUrl, { rate, seconds, firstSeq, posterOf: (seq) => posters[seq % posters.length]! });
@@ -51,12 +63,13 @@ export async function runEndToEnd(): Promise<{ results: Record<string, Record<st
       const figures = await ledger.figures(outcome.posted, () => friendsPerPoster);
       const cpu = cpuBetween(cpuBefore, sampleCpu(cpuGroups(system)));
       const wallSeconds = (performance.now() - startedAt) / 1000;
-      const lagAfter = await scrapeHistogram(system.projectorUrl, projectorLag);
-      const [projectedP50Ms, projectedP99Ms] = [0.5, 0.99].map((q) => 1000 * quantileBetween(lagBefore, lagAfter, q)) as [number, number];
-      console.log(`  e2e at ${rate}/s offered: ${outcome.achievedPerSec.toFixed(0)}/s achieved, ${figures.deliveries}/${figures.expected} delivered, lost ${figures.lost}, duplicated ${figures.duplicated}, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms (command answered: p50 ${outcome.answerP50Ms.toFixed(1)} ms, p99 ${outcome.answerP99Ms.toFixed(1)} ms; log to projected: p50 ${projectedP50Ms.toFixed(0)} ms, p99 ${projectedP99Ms.toFixed(0)} ms)`);
+      const lagAfter = await scrapeStages();
+      const stages = Object.fromEntries(stageNames.map((stage, i) => [stage, [0.5, 0.99].map((q) => 1000 * quantileBetween(lagBefore[i]!, lagAfter[i]!, q))])) as Run['stages'];
+      const stageLine = stageNames.map((stage) => `${stage} p50 ${stages[stage][0].toFixed(0)} ms, p99 ${stages[stage][1].toFixed(0)} ms`).join('; ');
+      console.log(`  e2e at ${rate}/s offered: ${outcome.achievedPerSec.toFixed(0)}/s achieved, ${figures.deliveries}/${figures.expected} delivered, lost ${figures.lost}, duplicated ${figures.duplicated}, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms (command answered: p50 ${outcome.answerP50Ms.toFixed(1)} ms, p99 ${outcome.answerP99Ms.toFixed(1)} ms; from the log: ${stageLine})`);
       console.log(`  CPU seconds over ${wallSeconds.toFixed(1)} s (${cpus().length} CPUs): ${[...cpu].map(([group, seconds]) => `${group} ${seconds.toFixed(1)}`).join(', ')}`);
       await sleep(3_000);
-      return { outcome, figures, projectedP50Ms, projectedP99Ms, cpu, wallSeconds };
+      return { outcome, figures, stages, cpu, wallSeconds };
     };
     const main = await run(size.rate, size.seconds);
     const steps: Record<string, number> = {};
@@ -81,7 +94,7 @@ export async function runEndToEnd(): Promise<{ results: Record<string, Record<st
           deliveries: figures.deliveries, expectedDeliveries: figures.expected, lost: figures.lost, duplicated: figures.duplicated,
           p50Ms: figures.p50Ms, p99Ms: figures.p99Ms, maxMs: figures.maxMs, kneePostsPerSec: knee,
           commandAnswerP50Ms: outcome.answerP50Ms, commandAnswerP99Ms: outcome.answerP99Ms,
-          projectedP50Ms: main.projectedP50Ms, projectedP99Ms: main.projectedP99Ms,
+          ...Object.fromEntries(stageNames.flatMap((stage) => [[`${stage}P50Ms`, main.stages[stage][0]], [`${stage}P99Ms`, main.stages[stage][1]]])),
         },
         e2eSteps: steps,
         // CPU seconds by part of the machine during the main run (wallSeconds of it, on the machine's CPUs).
@@ -92,7 +105,9 @@ export async function runEndToEnd(): Promise<{ results: Record<string, Record<st
         { figure: 'e2e.lost', value: figures.lost, unit: 'deliveries', target: '0', met: figures.lost === 0 },
         { figure: 'e2e.duplicated', value: figures.duplicated, unit: 'deliveries', target: '0', met: figures.duplicated === 0 },
         { figure: 'e2e.commandAnswerP99Ms', value: outcome.answerP99Ms, unit: 'ms', target: 'from when due to the command answer (context)' },
-        { figure: 'e2e.projectedP99Ms', value: main.projectedP99Ms, unit: 'ms', target: 'log commit to feed and outbox committed, the projector\'s share (context; as fine as its histogram buckets)' },
+        { figure: 'e2e.projectedP99Ms', value: main.stages.projected[1], unit: 'ms', target: 'log commit to feed and outbox committed (context; as fine as the histogram buckets)' },
+        { figure: 'e2e.relayedP99Ms', value: main.stages.relayed[1], unit: 'ms', target: 'log commit to the notification confirmed by RabbitMQ (context)' },
+        { figure: 'e2e.writtenP99Ms', value: main.stages.written[1], unit: 'ms', target: 'log commit to the frame written to the sockets by the notifier (context)' },
         { figure: 'e2e.p50Ms', value: figures.p50Ms, unit: 'ms' },
         { figure: 'e2e.p99Ms', value: figures.p99Ms, unit: 'ms', target: `<= ${p99TargetMs} ms at ${size.rate} posts/s x ${friendsPerPoster}, from when due`, met: met && size.rate >= 500 && size.clients >= 10_000 && size.seconds >= 60 },
         { figure: 'e2e.kneeAchievedPostsPerSec', value: kneeAchieved, unit: 'posts/s', offered: knee, target: `highest step with p99 <= ${p99TargetMs} ms, nothing lost` },

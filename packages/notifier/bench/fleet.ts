@@ -51,17 +51,25 @@ const probeMarker = 'probe ';
 
 /**
  * Probe posts say `probe <seq> <epoch ms when due>`; other frames are only counted.
- * Frames are parsed: those sent from the history are JSON written by PostgreSQL, with
- * other spacing than the live ones.
+ * The two fields are picked out of the text rather than parsing each frame: the clients
+ * share the measured machine, and a parse per frame was a third of their time. Allowing
+ * any spacing around the colon: frames sent from the history are JSON written by
+ * PostgreSQL, spaced otherwise than the live ones. Cursors and probe texts hold no
+ * character JSON escapes.
  */
+const cursorField = /"cursor"\s*:\s*"([^"]*)"/;
+const probeField = new RegExp(`"postText"\\s*:\\s*"${probeMarker}(\\d+) ([\\d.]+)"`);
+
 function onMessage(this: WebSocket, data: unknown): void {
   received += 1;
   const client = clientOf.get(this);
   if (!client) return;
-  const frame = JSON.parse(String(data)) as { postText?: unknown; cursor?: unknown };
-  if (typeof frame.cursor === 'string') client.cursor = frame.cursor;
-  if (typeof frame.postText !== 'string' || !frame.postText.startsWith(probeMarker)) return;
-  const [seq, due] = frame.postText.slice(probeMarker.length).split(' ').map(Number.parseFloat) as [number, number];
+  const frame = String(data);
+  const cursor = cursorField.exec(frame)?.[1];
+  if (cursor !== undefined) client.cursor = cursor;
+  const probe = probeField.exec(frame);
+  if (!probe) return;
+  const [seq, due] = [Number(probe[1]), Number(probe[2])];
   if (client.seen.has(seq)) {
     probes.duplicated.set(seq, (probes.duplicated.get(seq) ?? 0) + 1);
     return;
