@@ -212,6 +212,43 @@ test('a confirm that never comes does not hold the relay: it drops the line and 
   }
 });
 
+test('once the outbox has emptied and been analysed, the relay reads it by id, never by scanning every page', async () => {
+  received.length = 0;
+  const readers = [uuid(), uuid()];
+  const connection = await consume();
+  // This test's own looks go by the index too, so that every whole-table scan counted is the relay's.
+  const looks = await pool.connect();
+  try {
+    await looks.query('SET enable_seqscan = off');
+    const waiting = async () => (await looks.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${liveSchema}.outbox`)).rows[0]!.n;
+    const scans = async () => (await looks.query<{ seq: string; idx: string }>(
+      `SELECT seq_scan::text AS seq, idx_scan::text AS idx FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'outbox'`, [liveSchema],
+    )).rows[0]!;
+    // A session reports its table statistics once idle, at most a second after its queries.
+    const reported = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Thousands of rows come and go: their pages stay, nearly empty, and ANALYZE says so.
+    const many = await outboxRowsFor(readers, 5_000);
+    await eventually(() => (missing(many) === 0 ? true : undefined), 'the first rows', 20_000);
+    await eventually(async () => ((await waiting()) === 0 ? true : undefined), 'an empty outbox');
+    await looks.query(`VACUUM ANALYZE ${liveSchema}.outbox`);
+    // A fresh session, as after a restart: it plans its reads against these statistics.
+    await relay?.stop();
+    await reported();
+    const before = await scans();
+    relay = startOutboxRelay({ pool, rabbitmqUrl: link.url(), exchange, limits, logger, pollIntervalMs: 50, registry: new Registry() });
+    const few = await outboxRowsFor(readers, 3);
+    await eventually(() => (missing(few) === 0 ? true : undefined), 'the new rows');
+    await eventually(async () => ((await waiting()) === 0 ? true : undefined), 'an empty outbox again');
+    await reported();
+    const after = await scans();
+    assert.ok(BigInt(after.idx) > BigInt(before.idx), 'read by its index');
+    assert.is(after.seq, before.seq, 'no scan of the whole outbox');
+  } finally {
+    looks.release();
+    await connection.close();
+  }
+});
+
 test('a post RabbitMQ keeps refusing is parked with the reason and counted, and the posts behind it flow', async () => {
   received.length = 0;
   const readers = Array.from({ length: 5 }, () => uuid());

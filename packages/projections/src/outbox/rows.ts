@@ -65,6 +65,8 @@ export async function tryRelayLock(session: pg.ClientBase): Promise<boolean> {
  */
 export async function readOutbox(session: pg.ClientBase, after: string, limits: BatchLimits): Promise<OutboxBatch> {
   const { rows } = await session.query<[string, string, string, string, string, string, string, string, number | null]>({
+    // Prepared once per session: planning it cost a third as much as running it, at every pass.
+    name: 'herald_outbox_read',
     // b.id, not id: a bare name in ORDER BY would sort by the id::text output column.
     text: `WITH batch AS (
              SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, o.committed_at, cardinality(o.recipients) AS n,
@@ -116,11 +118,12 @@ export async function historyBound(session: pg.ClientBase): Promise<string> {
  * read, never a row committed since.
  */
 export async function deleteOutbox(session: pg.ClientBase, ranges: IdRanges, kept: readonly string[] = []): Promise<void> {
-  await session.query(
-    `DELETE FROM ${liveSchema}.outbox o USING unnest($1::bigint[], $2::bigint[]) AS r (low, high)
-     WHERE o.id BETWEEN r.low AND r.high AND o.id <> ALL($3::bigint[])`,
-    [ranges.low, ranges.high, kept],
-  );
+  await session.query({
+    name: 'herald_outbox_delete',
+    text: `DELETE FROM ${liveSchema}.outbox o USING unnest($1::bigint[], $2::bigint[]) AS r (low, high)
+           WHERE o.id BETWEEN r.low AND r.high AND o.id <> ALL($3::bigint[])`,
+    values: [ranges.low, ranges.high, kept],
+  });
 }
 
 /** Moves rows the broker keeps refusing out of the outbox, with why, so the rows behind them flow (see docs/operations.md). */

@@ -43,6 +43,7 @@ export function shardLanes(ring: HashRing): ShardLane[] {
  */
 export async function readLane(session: pg.ClientBase, lane: ShardLane, after: string, limits: BatchLimits): Promise<OutboxBatch> {
   const { rows } = await session.query<[string, string, string, string, string, string, string[], string, string | null, number | null]>({
+    name: 'herald_outbox_read_lane',
     text: `WITH batch AS (
              SELECT o.id, o.event_id, o.position, o.kind, o.payload, o.recipients, o.committed_at, cardinality(o.recipients) AS n,
                     sum(cardinality(o.recipients)) OVER (ORDER BY o.id) AS running
