@@ -49,6 +49,33 @@ test('readEventAt answers null for a position no event holds, and for one still 
   opened.announceAppend();
 });
 
+test('a subscription from the end sees what is appended right after it opened, even when the append reaches the database before the end is read', async () => {
+  const prefix = uniquePrefix('end-race');
+  const small = openPostgresEventStore({ databaseUrl: database.url, pollIntervalMs: 60_000, poolSize: 1 });
+  await small.store.headPosition(); // the log's one-time check done, so only the end's read needs the pool
+  // The pool's only session taken: the end of the log cannot be read until it is back.
+  const busy = await small.pool.connect();
+  let released = false;
+  try {
+    const subscription = small.store.subscribeToAll({ from: 'end', filter: { streamPrefixes: [prefix] } });
+    const later = newEvents(2);
+    // On a session of the caller's, nothing stops the append from committing first: it waits for the end instead.
+    const appending = small.appendWithin(direct, `${prefix}s`, later);
+    const first = await Promise.race([appending.then(() => 'appended'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 500))]);
+    assert.is(first, 'waiting', 'the append waits for the end being read');
+    busy.release();
+    released = true;
+    await appending;
+    small.announceAppend();
+    const seen = await take(subscription, 2);
+    await subscription.close();
+    assert.equal(seen.map((e) => e.id), later.map((e) => e.id));
+  } finally {
+    if (!released) busy.release();
+    await small.store.close();
+  }
+});
+
 test('readers never see an event of a later transaction before one of an earlier transaction still open', async () => {
   const prefix = uniquePrefix('guard');
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: [prefix] } });

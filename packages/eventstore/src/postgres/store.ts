@@ -9,7 +9,7 @@ import {
 import { appendEvents } from './append.js';
 import { checkLogTransactions } from './cluster.js';
 import { translateDriverError, type Queryable } from './driver.js';
-import { committedHead, endOfLog, headPosition } from './head.js';
+import { committedHead, endOfLog, headPosition, type EndOfLog } from './head.js';
 import { readAllEvents } from './read-all.js';
 import { readEventAt } from './read-at.js';
 import { readStreamEvents } from './read-stream.js';
@@ -78,11 +78,26 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
     });
   }
 
+  // The ends of the log being read for subscriptions "from the end" opened just now.
+  const endsBeingRead = new Set<Promise<unknown>>();
+
+  function readEndOfLog(): Promise<EndOfLog> {
+    const read = onLog('reading the end of the log', () => endOfLog(pool));
+    endsBeingRead.add(read);
+    void read.catch(() => undefined).finally(() => endsBeingRead.delete(read));
+    return read;
+  }
+
   function appendWithin(db: Queryable, stream: string, events: readonly NewEvent[], appendOptions?: AppendOptions): Promise<AppendResult> {
     const name = checkStreamName(stream);
     const expected = checkExpectedRevision(appendOptions);
     const serialised = serialiseEvents(events, maxEventBytes);
-    return onLog(`appending to ${name}`, () => appendEvents(db, name, serialised, expected));
+    return onLog(`appending to ${name}`, async () => {
+      // A subscription from the end opened before this append must see it: on another
+      // connection the append could commit before the end is read, and be taken for history.
+      if (endsBeingRead.size > 0) await Promise.allSettled([...endsBeingRead]);
+      return appendEvents(db, name, serialised, expected);
+    });
   }
 
   const store: EventStore = {
@@ -112,7 +127,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Post
       const subscription = pollingSubscription(
         {
           readAll: (at, maxCount, f) => onLog('reading the log', () => readAllEvents(pool, at, maxCount, f)),
-          endOfLog: () => onLog('reading the end of the log', () => endOfLog(pool)),
+          endOfLog: readEndOfLog,
           wakeup,
           batchSize: options.subscriptionBatchSize ?? 1000,
           pollIntervalMs: options.pollIntervalMs ?? 250,
