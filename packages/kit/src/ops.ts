@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
-/** A dependency the process needs to do its work; `check` throws or rejects when it does not answer. */
 /**
  * Buckets of the histograms that time a post from its commit to the log to a later stage
  * (projected, relayed, written to sockets): the same everywhere, so the stages compare
@@ -9,6 +8,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
  */
 export const lagBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** A dependency the process needs to do its work; `check` throws or rejects when it does not answer. */
 export interface ReadinessCheck {
   readonly name: string;
   readonly check: () => Promise<void>;
