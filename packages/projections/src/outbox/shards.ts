@@ -62,7 +62,7 @@ export async function readLane(session: pg.ClientBase, lane: ShardLane, after: s
   const messages: OutboxMessage[] = [];
   for (const [rowId, eventId, position, kind, payload, frame, recipients, , committedAt, committedAtMs] of rows) {
     const here = recipients.filter((userId) => shardOf(lane.ring, userId) === lane.shard);
-    const row = { rowId, eventId, position, kind, payload, frame, committedAt: committedAt ?? 'null', committedAtMs: committedAtMs ?? undefined };
+    const row = { rowId, eventId, position, kind, payload, frame, committedAtJson: committedAt ?? 'null', committedAtMs: committedAtMs ?? undefined };
     messages.push(...laneMessages(lane, row, here, limits.recipientsPerMessage));
   }
   const ids = rows.map((row) => row[0]);
@@ -76,7 +76,7 @@ export async function readLane(session: pg.ClientBase, lane: ShardLane, after: s
  */
 function laneMessages(
   lane: ShardLane,
-  row: { rowId: string; eventId: string; position: string; kind: string; payload: string; frame: string; committedAt: string; committedAtMs: number | undefined },
+  row: { rowId: string; eventId: string; position: string; kind: string; payload: string; frame: string; committedAtJson: string; committedAtMs: number | undefined },
   recipients: readonly string[], perMessage: number,
 ): OutboxMessage[] {
   const parts = Math.ceil(recipients.length / perMessage);
@@ -87,7 +87,7 @@ function laneMessages(
       rowId: row.rowId,
       eventId: row.eventId,
       messageId: `${row.eventId}:${lane.mark}.${String(part)}`,
-      body: `{"eventId":${JSON.stringify(row.eventId)},"position":${JSON.stringify(row.position)},"kind":${JSON.stringify(row.kind)},"payload":${row.payload},"recipients":${ids},"part":${String(part)},"parts":${String(parts)},"committedAt":${row.committedAt}}`,
+      body: `{"eventId":${JSON.stringify(row.eventId)},"position":${JSON.stringify(row.position)},"kind":${JSON.stringify(row.kind)},"payload":${row.payload},"recipients":${ids},"part":${String(part)},"parts":${String(parts)},"committedAt":${row.committedAtJson}}`,
       cursor: row.position,
       frame: row.frame,
       recipients: ids,
