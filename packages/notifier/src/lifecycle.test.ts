@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { eventually, uniqueName } from '@herald/kit/testing';
 import { closeCodes, heartbeatTimeoutCloseCode } from './codes.js';
 import { startNotifier } from './server.js';
+import { heartbeatSlices } from './transport.js';
 import { startIdentities, type Identities } from './testing/identities.js';
 import { connectFeed, type FeedClient, postsReceived } from './testing/feed-client.js';
 import { metricValue, notifierConfig, spawnNotifier, testLogger, type NotifierProcess } from './testing/notifiers.js';
@@ -91,6 +92,23 @@ test('a peer that does not answer pings is cut; a live one stays', async () => {
     assert.is(live.ws.readyState, WebSocket.OPEN);
     await publisher.publish(notification('bob', 'still alive', [await idOf('lively')]));
     assert.is((await received(live, 1, 'the post'))[0]?.postText, 'still alive');
+  } finally {
+    await local.stop();
+  }
+});
+
+test('the heartbeat pings each socket once an interval, spread over it rather than all at once', async () => {
+  // All at once, 10,000 pings held the event loop for several hundred ms, and the posts with them.
+  const intervalMs = 3_000;
+  const local = await startNotifier(notifierConfig({ AUTH_GRPC_ADDRESS: ids.authAddress, FEED_EXCHANGE: exchange, HEARTBEAT_INTERVAL_MS: String(intervalMs) }), { logger: testLogger });
+  try {
+    const url = `ws://127.0.0.1:${local.port}`;
+    const sockets = await Promise.all(Array.from({ length: heartbeatSlices }, (_, i) => connect(url, `pinged-${i}`)));
+    const pingedAt = await Promise.all(sockets.map((s) => new Promise<number>((resolve) => s.ws.once('ping', () => resolve(performance.now())))));
+    const spreadMs = Math.max(...pingedAt) - Math.min(...pingedAt);
+    // One slice a tick: the first pings of as many sockets as slices span all but one tick of the interval.
+    assert.ok(spreadMs > intervalMs / 2, `first pings spread over ${spreadMs.toFixed(0)} ms of a ${intervalMs} ms interval`);
+    for (const s of sockets) assert.is(s.ws.readyState, WebSocket.OPEN, 'every socket answered and stays');
   } finally {
     await local.stop();
   }

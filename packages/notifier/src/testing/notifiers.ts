@@ -44,11 +44,17 @@ export function spawnProjector(env: Record<string, string>, readyWithinMs?: numb
 }
 
 /**
+ * With HERALD_CPU_PROF=<dir>, each child writes a V8 CPU profile there when it exits
+ * (`node --cpu-prof`, which NODE_OPTIONS does not allow): how a benchmark's services are profiled.
+ */
+const profileArgs = process.env.HERALD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HERALD_CPU_PROF}`] : [];
+
+/**
  * A Herald main.ts (or any script that logs JSON lines) as a child process, resolved once
  * it logs `ready` with its port; killed and rejected if it has not within `readyWithinMs`.
  */
 export function spawnReady(name: string, mainPath: string, env: Record<string, string>, readyWithinMs = 30_000): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
+  const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', mainPath], {
     // `ready` is an info line: the level stays info whatever the caller asks.
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
