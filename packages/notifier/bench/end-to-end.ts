@@ -68,7 +68,7 @@ export async function runEndToEnd(): Promise<{ results: Record<string, Record<st
       const stageLine = stageNames.map((stage) => `${stage} p50 ${stages[stage][0].toFixed(0)} ms, p99 ${stages[stage][1].toFixed(0)} ms`).join('; ');
       console.log(`  e2e at ${rate}/s offered: ${outcome.achievedPerSec.toFixed(0)}/s achieved, ${figures.deliveries}/${figures.expected} delivered, lost ${figures.lost}, duplicated ${figures.duplicated}, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms (command answered: p50 ${outcome.answerP50Ms.toFixed(1)} ms, p99 ${outcome.answerP99Ms.toFixed(1)} ms; from the log: ${stageLine})`);
       console.log(`  CPU seconds over ${wallSeconds.toFixed(1)} s (${cpus().length} CPUs): ${[...cpu].map(([group, seconds]) => `${group} ${seconds.toFixed(1)}`).join(', ')}`);
-      await sleep(3_000);
+      console.log(`  settled in ${(await settle(system)).toFixed(0)} s`);
       return { outcome, figures, stages, cpu, wallSeconds };
     };
     const main = await run(size.rate, size.seconds);
@@ -126,6 +126,22 @@ function cpuGroups(system: BenchSystem): Record<string, number[]> {
     'socket clients': system.fleets.pids(), generator: [process.pid],
     postgresql: pidsNamed('postgres'), redis: pidsNamed('redis-server'), rabbitmq: pidsNamed('beam.smp'),
   };
+}
+
+/**
+ * Waits, up to a minute, until the machine's parts use less than a tenth of a CPU over a
+ * second: what a saturated run leaves behind (PostgreSQL writing out a backlog's pages)
+ * would otherwise be charged to the step after it. Returns the seconds waited.
+ */
+async function settle(system: BenchSystem): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const before = sampleCpu(cpuGroups(system));
+    await sleep(1_000);
+    const used = [...cpuBetween(before, sampleCpu(cpuGroups(system))).values()].reduce((a, b) => a + b, 0);
+    const waitedS = (performance.now() - started) / 1000;
+    if (used < 0.1 || waitedS >= 60) return waitedS;
+  }
 }
 
 /** Achieved at least 99% of the offered rate, nothing failed, lost or doubled, p99 within target. */
