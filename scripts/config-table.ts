@@ -51,7 +51,7 @@ const knownPurposes: Record<string, string> = {
   RABBITMQ_RECONNECT_MIN_MS: 'Shortest delay before reconnecting to RabbitMQ (the backoff grows up to the maximum).',
   RABBITMQ_RECONNECT_MAX_MS: 'Longest delay between reconnection attempts.',
   MAX_SOCKETS_PER_USER: 'Most open websockets of one user on one notifier process.',
-  HEARTBEAT_INTERVAL_MS: 'How often the notifier pings each socket to find dead connections.',
+  HEARTBEAT_INTERVAL_MS: 'How often the notifier pings each socket to find dead connections, a thirtieth of its sockets every thirtieth of the interval (never all at once); a socket that has not answered by its next ping is cut.',
 };
 
 /** `NAME: ...` declarations preceded by a doc comment, from a settings file's source. */
