@@ -130,8 +130,9 @@ function cpuGroups(system: BenchSystem): Record<string, number[]> {
 
 /**
  * Waits, up to a minute, until the machine's parts use less than a tenth of a CPU over a
- * second: what a saturated run leaves behind (PostgreSQL writing out a backlog's pages)
- * would otherwise be charged to the step after it. Returns the seconds waited.
+ * second, so whatever a saturated run leaves behind is not charged to the step after it.
+ * Returns the seconds waited (printed: so far the machine was quiet within a second, the
+ * deliveries being all in before a run ends).
  */
 async function settle(system: BenchSystem): Promise<number> {
   const started = performance.now();
