@@ -12,13 +12,21 @@ function nextTurn(): Promise<typeof idle> {
  */
 export async function* batches<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
+  // The read started ahead can fail while the batch before it is being applied (the
+  // database ended the session), when nothing awaits it yet: unhandled, that rejection
+  // would end the process. It is awaited, and thrown to the consumer, in its turn.
+  const read = () => {
+    const next = iterator.next();
+    next.catch(() => undefined);
+    return next;
+  };
   try {
-    let pending = iterator.next();
+    let pending = read();
     for (;;) {
       const first = await pending;
       if (first.done) return;
       const batch = [first.value];
-      pending = iterator.next();
+      pending = read();
       // One turn of the event loop: items already buffered by the source resolve first.
       const turn = nextTurn();
       let ended = false;
@@ -30,7 +38,7 @@ export async function* batches<T>(source: AsyncIterable<T>, max: number): AsyncG
           break;
         }
         batch.push(next.value);
-        pending = iterator.next();
+        pending = read();
       }
       yield batch;
       if (ended) return;
