@@ -136,12 +136,14 @@ function cpuGroups(system: BenchSystem): Record<string, number[]> {
  */
 async function settle(system: BenchSystem): Promise<number> {
   const started = performance.now();
+  let before = sampleCpu(cpuGroups(system));
   for (;;) {
-    const before = sampleCpu(cpuGroups(system));
     await sleep(1_000);
-    const used = [...cpuBetween(before, sampleCpu(cpuGroups(system))).values()].reduce((a, b) => a + b, 0);
+    const after = sampleCpu(cpuGroups(system));
+    const used = [...cpuBetween(before, after).values()].reduce((a, b) => a + b, 0);
     const waitedS = (performance.now() - started) / 1000;
     if (used < 0.1 || waitedS >= 60) return waitedS;
+    before = after;
   }
 }
 
